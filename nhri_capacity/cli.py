@@ -1,0 +1,212 @@
+"""The ``nhri-capacity`` command line.
+
+Each pipeline step is a subcommand with default paths taken from
+:mod:`nhri_capacity.config`, so ``nhri-capacity data`` or
+``nhri-capacity briefs`` work from a fresh clone with no arguments.
+
+Problems a user can fix (a missing file, a bad country code, an invalid survey)
+are raised as :class:`~nhri_capacity.errors.NHRICapacityError`; :func:`main`
+prints their message without a traceback and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import config
+from .errors import NHRICapacityError
+
+__all__ = ["cli", "main"]
+
+_SURVEY_HELP = "Survey file (.sav, .dta, .csv or .xlsx)."
+
+
+def _echo_table(df, *, max_rows=None):
+    import pandas as pd
+
+    with pd.option_context(
+        "display.max_rows", max_rows or len(df) + 1,
+        "display.max_columns", None,
+        "display.width", 200,
+    ):
+        click.echo(df.to_string(index=False))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="nhri-capacity", prog_name="nhri-capacity")
+def cli():
+    """Score NHRIs' capacity to protect migrants' rights and produce country briefs.
+
+    Run a subcommand with --help for its options. Defaults use the bundled data
+    in data/raw/ and write to data/processed/ and reports/.
+    """
+
+
+@cli.command()
+@click.option("--refresh", is_flag=True, help="Rebuild the processed tables even when the cache is up to date.")
+@click.option("--processed-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help=f"Where to write the tables [default: {config.PROCESSED_DATA_DIR}].")
+def data(refresh, processed_dir):
+    """Build the processed reference tables (UN migrant stock, treaty status).
+
+    Reads the UN DESA workbook and the treaty files in data/raw/, writes Parquet
+    tables with provenance under data/processed/, and prints what it read.
+    """
+    from .pipeline import build_processed_tables
+
+    for entry in build_processed_tables(processed_dir=processed_dir, refresh=refresh):
+        click.echo(
+            f"{entry['table']}: {entry['rows']:,} rows from {entry['source']} "
+            f"({entry['edition']}; {entry['status']}) -> {entry['output']}"
+        )
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 2 on any warning).")
+def validate(file, strict):
+    """Check a survey FILE against the codebook and print a readable report.
+
+    Exits 0 when the file can be scored, 2 when it cannot. Writes nothing.
+    """
+    from .validation import validate_command
+
+    code, report = validate_command(file, strict=strict)
+    click.echo(report)
+    sys.exit(code)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path), default=None, required=False)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the scores to OUT (.csv, .xlsx, .parquet, .sav or .dta); without it, print a table.")
+@click.option("--spec", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Scoring specification YAML (overrides the bundled default).")
+def score(file, output, spec):
+    """Score each institution's five capacities and composite from a survey FILE.
+
+    FILE defaults to the bundled synthetic sample.
+    """
+    from .readers import is_synthetic, read_survey
+    from .scoring import score_survey, write_scores
+
+    survey = read_survey(file or config.SAMPLE_SURVEY)
+    scores = score_survey(survey, spec=spec)
+    if output is None:
+        if is_synthetic(survey):
+            click.echo("NOTE: illustrative synthetic data, not real survey results.\n")
+        _echo_table(scores.round(1))
+    else:
+        path = write_scores(scores, output)
+        click.echo(f"Wrote {len(scores)} institutions to {path}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path), default=None, required=False)
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Also write the audit tables (.xlsx workbook, or a folder of CSV files).")
+@click.option("--spec", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Scoring specification YAML (overrides the bundled default).")
+def audit(file, output, spec):
+    """Audit the internal consistency of the scores (Cronbach's alpha, correlations, PCA).
+
+    FILE defaults to the bundled synthetic sample.
+    """
+    from .audit import audit_scores, format_audit, write_audit
+    from .readers import is_synthetic, read_survey
+
+    survey = read_survey(file or config.SAMPLE_SURVEY)
+    result = audit_scores(survey, spec=spec)
+    if is_synthetic(survey):
+        click.echo("NOTE: illustrative synthetic data, not real survey results.\n")
+    click.echo(format_audit(result))
+    if output is not None:
+        path = write_audit(result, output)
+        click.echo(f"\nWrote the audit tables to {path}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path), default=None, required=False)
+@click.option("-n", "--draws", type=click.IntRange(min=10), default=1000, show_default=True,
+              help="Number of method draws.")
+@click.option("--seed", type=int, default=12345, show_default=True, help="Random seed (reruns are identical).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the intervals to OUT (.csv, .xlsx or .parquet).")
+def intervals(file, draws, seed, output):
+    """Show how much each score depends on method choices (weights, normalisation, aggregation).
+
+    FILE defaults to the bundled synthetic sample.
+    """
+    from .readers import read_survey
+    from .scoring import write_scores
+    from .uncertainty import score_intervals
+
+    survey = read_survey(file or config.SAMPLE_SURVEY)
+    result = score_intervals(survey, n_draws=draws, seed=seed)
+    if output is None:
+        _echo_table(result.round(1))
+    else:
+        path = write_scores(result, output)
+        click.echo(f"Wrote intervals for {len(result)} institutions to {path}")
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help=f"Where to write the survey [default: {config.SAMPLE_SURVEY}].")
+@click.option("--seed", type=int, default=None, help="Random seed (default: the one the bundled sample uses).")
+@click.option("-n", "--institutions", type=click.IntRange(min=10), default=110, show_default=True,
+              help="Number of institutions.")
+def sample(output, seed, institutions):
+    """Generate the seeded synthetic sample survey (illustrative data, not real results)."""
+    from .sample import write_sample
+
+    kwargs = {"n_institutions": institutions}
+    if seed is not None:
+        kwargs["seed"] = seed
+    path = write_sample(output, **kwargs)
+    click.echo(f"Wrote synthetic sample survey to {path}")
+
+
+@cli.command()
+@click.option("-f", "--format", "fmt", type=click.Choice(["xlsform", "html", "md"]), default="xlsform",
+              show_default=True, help="XLSForm for KoboToolbox/ODK, or a printable questionnaire.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Output file [default: reports/questionnaire/nhri_migrant_rights.<ext>].")
+def instrument(fmt, output):
+    """Generate the questionnaire from the codebook (XLSForm, HTML or Markdown)."""
+    from .instrument import write_questionnaire, write_xlsform
+
+    ext = {"xlsform": "xlsx", "html": "html", "md": "md"}[fmt]
+    output = output or config.REPORTS_DIR / "questionnaire" / f"nhri_migrant_rights.{ext}"
+    if fmt == "xlsform":
+        if output.suffix.lower() != ".xlsx":
+            raise click.BadParameter("an XLSForm must be written to a .xlsx file", param_hint="--output")
+        path = write_xlsform(output)
+    else:
+        path = write_questionnaire(output)
+    click.echo(f"Wrote {path}")
+
+
+def main(argv=None):
+    """Entry point of the ``nhri-capacity`` console script."""
+    try:
+        # standalone_mode=False lets our own handler format user errors; click
+        # then returns the exit code of --help/--version instead of exiting.
+        code = cli.main(args=argv, prog_name="nhri-capacity", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except NHRICapacityError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,63 @@
+"""The project's own files must describe one consistent installation."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _name(requirement: str) -> str:
+    name = re.split(r"[<>=!~ \[;]", requirement.strip(), maxsplit=1)[0]
+    return name.lower().replace("_", "-")
+
+
+def test_environment_yml_and_pyproject_name_the_same_runtime_packages():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    declared = {_name(r) for r in pyproject["project"]["dependencies"]}
+    conda = {
+        _name(d)
+        for d in env["dependencies"]
+        if isinstance(d, str) and _name(d) not in {"python", "pip"}
+    }
+    assert declared == conda, (
+        f"only in pyproject: {sorted(declared - conda)}; only in environment.yml: {sorted(conda - declared)}"
+    )
+    assert "python=3.11" in env["dependencies"]
+    assert "conda-forge" in env["channels"]
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert any(line.startswith("-e .") for line in pip_section)
+
+
+def test_design_card_packages_are_runtime_dependencies():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    declared = {_name(r) for r in pyproject["project"]["dependencies"]}
+    for pkg in ["jupyterlab", "pandas", "matplotlib", "seaborn", "pyreadstat", "statsmodels", "papermill"]:
+        assert pkg in declared
+
+
+def test_layout_fixed_by_the_design_card_exists():
+    for folder in ["notebooks", "nhri_capacity", "data/raw", "data/processed", "reports", "tests"]:
+        assert (ROOT / folder).is_dir(), folder
+    for file in ["environment.yml", "pyproject.toml", "Makefile", "README.md", ".ci/run", ".gitignore"]:
+        assert (ROOT / file).is_file(), file
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in readme
+    assert re.search(r"^make test\s*$", ci, flags=re.M)
+
+
+def test_config_holds_only_path_constants():
+    import nhri_capacity.config as config
+
+    public = {k: v for k, v in vars(config).items() if not k.startswith("_") and k.isupper()}
+    assert public, "config defines no constants"
+    assert all(isinstance(v, Path) for v in public.values())
+    others = [k for k, v in vars(config).items() if not k.startswith("_") and not k.isupper() and k != "Path"]
+    assert others == []
