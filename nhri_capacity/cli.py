@@ -185,6 +185,8 @@ def instrument(fmt, output):
         if output.suffix.lower() != ".xlsx":
             raise click.BadParameter("an XLSForm must be written to a .xlsx file", param_hint="--output")
         path = write_xlsform(output)
+    elif output.suffix.lower() not in ({".html", ".htm"} if fmt == "html" else {".md", ".markdown"}):
+        raise click.BadParameter(f"--format {fmt} needs a matching file suffix", param_hint="--output")
     else:
         path = write_questionnaire(output)
     click.echo(f"Wrote {path}")
