@@ -29,6 +29,10 @@ def atomic_path(target, *, suffix=None):
     )
     os.close(fd)
     tmp = Path(tmp)
+    # mkstemp creates 0600 files; give outputs the permissions a plain open() would.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         yield tmp
         os.replace(tmp, target)
