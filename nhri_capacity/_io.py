@@ -12,6 +12,11 @@ import os
 import tempfile
 from pathlib import Path
 
+# Read once at import: os.umask can only be read by setting it, which is not
+# safe while batch threads are creating files.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
 __all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "sha256_file"]
 
 
@@ -30,9 +35,7 @@ def atomic_path(target, *, suffix=None):
     os.close(fd)
     tmp = Path(tmp)
     # mkstemp creates 0600 files; give outputs the permissions a plain open() would.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
+    os.chmod(tmp, 0o666 & ~_UMASK)
     try:
         yield tmp
         os.replace(tmp, target)
