@@ -10,6 +10,7 @@ __all__ = [
     "CountryNotFoundError",
     "SurveyReadError",
     "SurveyValidationError",
+    "OutputFormatError",
     "SpecError",
     "BriefParameterError",
 ]
@@ -57,6 +58,10 @@ class SurveyValidationError(NHRICapacityError):
     def __init__(self, message, problems=None):
         super().__init__(message)
         self.problems = list(problems or [])
+
+
+class OutputFormatError(NHRICapacityError, ValueError):
+    """An output file was asked for in a format the toolkit cannot write."""
 
 
 class SpecError(NHRICapacityError):

@@ -48,7 +48,7 @@ import pandas as pd
 
 from ._io import atomic_path, atomic_write_text
 from .codebook import Codebook, Item, load_codebook
-from .errors import NHRICapacityError, SpecError
+from .errors import OutputFormatError, SpecError
 
 __all__ = [
     "FORM_ID",
@@ -432,7 +432,7 @@ def write_xlsform(path, *, codebook=None) -> Path:
 
     Raises
     ------
-    NHRICapacityError
+    OutputFormatError
         If *path* does not end in ``.xlsx``.
 
     Examples
@@ -444,7 +444,7 @@ def write_xlsform(path, *, codebook=None) -> Path:
     """
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
-        raise NHRICapacityError(
+        raise OutputFormatError(
             f"Cannot write an XLSForm to {path}: the file name must end in .xlsx."
         )
     sheets = xlsform(codebook=codebook)
@@ -884,7 +884,7 @@ def write_questionnaire(path, *, codebook=None) -> Path:
 
     Raises
     ------
-    NHRICapacityError
+    OutputFormatError
         If the suffix is neither Markdown nor HTML.
 
     Examples
@@ -901,7 +901,7 @@ def write_questionnaire(path, *, codebook=None) -> Path:
     elif suffix in {".html", ".htm"}:
         text = questionnaire_html(codebook=codebook)
     else:
-        raise NHRICapacityError(
+        raise OutputFormatError(
             f"Cannot tell the questionnaire format from {path.name!r}: "
             "use a file name ending in .md (Markdown) or .html (HTML); "
             "the XLSForm is written by write_xlsform() (command line: --format xlsform) to a .xlsx file."

@@ -40,7 +40,7 @@ import pandas as pd
 
 from ._io import atomic_path, sha256_file
 from .codebook import Codebook, Item, load_codebook
-from .errors import NHRICapacityError, SurveyReadError, SurveyValidationError
+from .errors import NHRICapacityError, OutputFormatError, SurveyReadError, SurveyValidationError
 
 __all__ = [
     "read_survey",
@@ -1195,7 +1195,7 @@ def write_survey(df, path, *, codebook=None, synthetic=None) -> Path:
 
     Raises
     ------
-    SurveyReadError
+    OutputFormatError
         If the suffix is not one of the supported formats.
     SurveyValidationError
         If a numeric column holds text that is not a number.
@@ -1212,7 +1212,7 @@ def write_survey(df, path, *, codebook=None, synthetic=None) -> Path:
     path = Path(path)
     suffix = path.suffix.casefold()
     if suffix not in WRITE_FORMATS:
-        raise SurveyReadError(
+        raise OutputFormatError(
             f"Cannot write {path}: files ending in {path.suffix or '(no extension)'!r} are not "
             f"supported. Use {_ACCEPTED}."
         )

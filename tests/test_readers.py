@@ -4,7 +4,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from nhri_capacity.errors import SurveyReadError, SurveyValidationError
+from nhri_capacity.errors import OutputFormatError, SurveyReadError, SurveyValidationError
 from nhri_capacity.readers import (
     SYNTHETIC_FILE_LABEL,
     is_synthetic,
@@ -347,7 +347,7 @@ def test_round_trip_keeps_missing_codes_in_spss(tmp_path):
 
 def test_write_survey_is_atomic_and_rejects_unknown_formats(tmp_path, survey_csv):
     df = read_survey(survey_csv)
-    with pytest.raises(SurveyReadError, match=r"\.json"):
+    with pytest.raises(OutputFormatError, match=r"\.json"):
         write_survey(df, tmp_path / "s.json")
     write_survey(df, tmp_path / "sub" / "s.csv")
     assert [p.name for p in (tmp_path / "sub").iterdir()] == ["s.csv"]
