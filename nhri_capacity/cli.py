@@ -134,8 +134,10 @@ def audit(file, output, spec):
               help="Number of method draws.")
 @click.option("--seed", type=int, default=12345, show_default=True, help="Random seed (reruns are identical).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the intervals to OUT (.csv, .xlsx or .parquet).")
-def intervals(file, draws, seed, output):
+              help="Write the intervals to OUT (.csv, .xlsx, .parquet, .sav or .dta).")
+@click.option("--spec", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Scoring specification YAML (overrides the bundled default).")
+def intervals(file, draws, seed, output, spec):
     """Show how much each score depends on method choices (weights, normalisation, aggregation).
 
     FILE defaults to the bundled synthetic sample.
@@ -145,7 +147,7 @@ def intervals(file, draws, seed, output):
     from .uncertainty import score_intervals
 
     survey = read_survey(file or config.SAMPLE_SURVEY)
-    result = score_intervals(survey, n_draws=draws, seed=seed)
+    result = score_intervals(survey, n_draws=draws, seed=seed, spec=spec)
     if output is None:
         _echo_table(result.round(1))
     else:
