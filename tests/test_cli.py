@@ -1,0 +1,66 @@
+"""The command line: help everywhere, user errors as one message and exit status 2."""
+
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from nhri_capacity.cli import cli
+
+
+def _run(*args, **kwargs):
+    return subprocess.run(
+        [sys.executable, "-m", "nhri_capacity.cli", *args],
+        capture_output=True, text=True, timeout=300, **kwargs,
+    )
+
+
+def test_every_subcommand_has_help():
+    runner = CliRunner()
+    top = runner.invoke(cli, ["--help"])
+    assert top.exit_code == 0
+    assert set(cli.commands) >= {"data", "validate", "score", "audit", "intervals", "sample", "instrument", "briefs"}
+    for name in cli.commands:
+        res = runner.invoke(cli, [name, "--help"])
+        assert res.exit_code == 0, name
+        assert "Usage: " in res.output and name in res.output
+
+
+def test_console_help_exits_zero():
+    res = _run("--help")
+    assert res.returncode == 0
+    assert "briefs" in res.stdout
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["score", "no_such_survey.sav"], "no_such_survey.sav"),
+        (["validate", "no_such_survey.sav"], "no_such_survey.sav"),
+        (["briefs", "--countries", "XXX", "--format", "html"], "XXX"),
+    ],
+)
+def test_user_errors_print_one_message_and_exit_2(tmp_path, args, fragment):
+    res = _run(*args, cwd=tmp_path)
+    assert res.returncode == 2, res.stderr + res.stdout
+    out = res.stderr + res.stdout
+    assert fragment in out
+    assert "Traceback" not in out
+
+
+def test_bad_option_value_exits_2_without_traceback():
+    res = _run("instrument", "--format", "xlsform", "-o", "form.txt")
+    assert res.returncode == 2
+    assert "Traceback" not in res.stderr
+    assert ".xlsx" in res.stderr
+
+
+def test_import_stays_light():
+    code = (
+        "import sys, nhri_capacity;"
+        "heavy = [m for m in ('statsmodels', 'seaborn', 'papermill', 'weasyprint', 'pyxform', 'scipy.stats')"
+        " if m in sys.modules]; print(heavy)"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout.strip() == "[]"
