@@ -1,0 +1,514 @@
+"""Country briefs as files: self-contained HTML, A4 PDF, figures and data.
+
+:func:`write_brief_files` writes one brief's folder::
+
+    <out_dir>/brief.html          one self-contained page (CSS inline, figures
+                                  embedded as data URIs, no script, no links)
+    <out_dir>/brief.pdf           A4, from the same HTML with WeasyPrint
+    <out_dir>/figures/<name>.png  300 dpi
+    <out_dir>/figures/<name>.svg
+    <out_dir>/data.json           Brief.data: every number the brief shows
+
+Every file is written atomically (temporary file, then rename). The HTML
+template is ``resources/brief.html.j2``, rendered with Jinja2 autoescaping so
+that free text from a survey (names, good practices, support needed) can
+never inject markup. WeasyPrint runs with a URL fetcher that accepts only
+``data:`` URIs: rendering a brief never touches the network or the file
+system beyond the output files.
+
+The batch runner (:mod:`nhri_capacity.batch`) calls :func:`write_brief_files`
+from the brief notebook, once per country.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import logging
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from . import config
+from ._io import atomic_path, atomic_write_text
+from .errors import BriefParameterError
+
+__all__ = [
+    "render_html",
+    "html_to_pdf",
+    "write_brief_files",
+    "FIGURE_FORMATS",
+    "TEMPLATE_NAME",
+]
+
+log = logging.getLogger(__name__)
+
+BRIEF_FORMATS = ("html", "pdf")
+FIGURE_FORMATS = ("png", "svg")
+TEMPLATE_NAME = "brief.html.j2"
+
+_STATUS_LABELS = {"party": "State party", "signatory": "Signed, not ratified", "none": "Not ratified"}
+_FIGURE_ALT = {
+    "migrant_trend": "Bar chart of the international migrant stock by year, with the share of the population",
+    "capacity_profile": "Dot-and-interval chart of the five capacity scores and the composite against regional and global medians",
+    "need_capacity": "Scatter plot of migrant share of the population against composite capacity for all surveyed institutions",
+    "themes": "Dot chart of activity on nine migration themes against the regional median",
+}
+
+_CSS = r"""
+:root { --ink:#1d2731; --muted:#5b6670; --rule:#d9dee3; --accent:#0072B2; --accent-soft:#e6f1f8;
+        --warn:#D55E00; --warn-soft:#fdebe0; --ok:#009E73; --ok-soft:#e3f4ee; --amber:#E69F00; }
+* { box-sizing: border-box; }
+html { font-size: 10pt; }
+body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: var(--ink); line-height: 1.38;
+       margin: 0; font-size: 9pt; }
+h1, h2, h3 { color: #0b2f4a; line-height: 1.2; }
+h1 { font-size: 21pt; margin: 0.05em 0 0.1em; }
+h2 { font-size: 12.5pt; margin: 1em 0 0.4em; padding-bottom: 0.18em; border-bottom: 1.5pt solid var(--accent);
+     break-after: avoid; page-break-after: avoid; }
+h2 .num { display: inline-block; min-width: 1.5em; color: var(--accent); }
+p { margin: 0.35em 0; }
+strong { font-weight: bold; }
+.muted { color: var(--muted); }
+.small { font-size: 8.6pt; color: var(--muted); }
+.note { font-size: 8.2pt; color: var(--muted); margin-top: 0.4em; }
+code { font-family: "DejaVu Sans Mono", monospace; font-size: 7.2pt; word-break: break-all; }
+sup.fn { font-size: 6.5pt; color: var(--accent); margin-left: 0.1em; }
+
+.synthetic-banner { background: var(--warn-soft); border: 1pt solid var(--warn); border-left: 5pt solid var(--warn);
+  color: #7a2e00; padding: 0.45em 0.8em; margin: 0 0 0.7em; font-size: 8.8pt; }
+.synthetic-banner strong { color: var(--warn); text-transform: uppercase; letter-spacing: 0.02em; }
+
+.masthead { border-bottom: 0.75pt solid var(--rule); padding-bottom: 0.5em; }
+.kicker { text-transform: uppercase; letter-spacing: 0.06em; font-size: 7.8pt; color: var(--accent); margin: 0; font-weight: bold; }
+.institution { font-size: 11pt; margin: 0 0 0.4em; }
+table.meta { border-collapse: collapse; font-size: 8.4pt; width: 100%; }
+table.meta th { text-align: left; font-weight: normal; color: var(--muted); padding: 0.1em 0.8em 0.1em 0; width: 19%; white-space: nowrap; }
+table.meta td { padding: 0.1em 1.2em 0.1em 0; width: 31%; }
+
+.keyfigs { display: flex; gap: 0.6em; margin: 0.8em 0 0.2em; }
+.kf { flex: 1 1 0; background: var(--accent-soft); border-top: 3pt solid var(--accent); padding: 0.45em 0.6em; }
+.kf-value { display: block; font-size: 15pt; font-weight: bold; color: #0b2f4a; line-height: 1.15; }
+.kf-value small { font-size: 9pt; font-weight: normal; color: var(--muted); }
+.kf-label { display: block; font-size: 7.8pt; color: var(--muted); line-height: 1.25; margin-top: 0.15em; }
+.kf-party { background: var(--ok-soft); border-top-color: var(--ok); }
+.kf-none, .kf-signatory { background: var(--warn-soft); border-top-color: var(--warn); }
+
+.lead { font-size: 9.2pt; }
+.card p { font-size: 8.5pt; }
+figure.chart { margin: 0.5em 0 0.4em; break-inside: avoid; page-break-inside: avoid; }
+figure.chart img { display: block; width: 100%; height: auto; }
+
+table.data { border-collapse: collapse; width: 100%; font-size: 8.4pt; margin: 0.4em 0; break-inside: avoid; page-break-inside: avoid; }
+table.data th, table.data td { padding: 0.22em 0.45em; border-bottom: 0.5pt solid var(--rule); text-align: left; vertical-align: top; }
+table.data thead th { font-weight: bold; color: var(--muted); border-bottom: 1pt solid #9aa5af; font-size: 7.8pt; vertical-align: bottom; }
+table.data tbody th { font-weight: normal; }
+table.data .n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.data thead th.n { white-space: normal; }
+table.data tr.this td, table.data tr.this th { background: var(--accent-soft); font-weight: bold; }
+table.data tr.total th, table.data tr.total td { border-top: 1pt solid #9aa5af; font-weight: bold; }
+table.treaties td { font-size: 7.8pt; vertical-align: middle; padding: 0.18em 0.35em; }
+table.treaties td.code { width: 9%; }
+table.treaties td.tname { width: 25%; color: var(--muted); font-size: 7.2pt; line-height: 1.2; }
+table.treaties td.tstatus { width: 16%; text-align: right; }
+table.treaties td.this { background: var(--accent-soft); }
+table.compare { table-layout: fixed; }
+table.compare col.place { width: 31%; }
+
+.callout { border-left: 4pt solid var(--muted); background: #f3f5f7; padding: 0.4em 0.8em; margin: 0.4em 0; }
+.callout-party { border-left-color: var(--ok); background: var(--ok-soft); }
+.callout-none, .callout-signatory { border-left-color: var(--warn); background: var(--warn-soft); }
+.status { display: inline-block; padding: 0 0.45em; border-radius: 2pt; font-size: 7.6pt; white-space: nowrap; }
+.status-party { background: var(--ok-soft); color: #00573f; }
+.status-signatory { background: #fff3d6; color: #7a5200; }
+.status-none { background: var(--warn-soft); color: #8a3300; }
+
+.level { display: inline-block; padding: 0 0.45em; border-radius: 2pt; font-size: 8pt; }
+.level-0 { background: #f1f1f1; color: #555; }
+.level-1 { background: #e6f1f8; color: #004a75; }
+.level-2 { background: #cfe5f3; color: #003b5e; }
+.level-3 { background: #0072B2; color: #fff; }
+
+ol.recs { padding-left: 1.6em; margin: 0.4em 0; }
+ol.recs li { margin: 0 0 0.5em; padding-left: 0.2em; orphans: 2; widows: 2; }
+ol.recs li::marker { font-weight: bold; color: var(--accent); }
+.tag { display: inline-block; font-size: 7.2pt; font-weight: bold; text-transform: uppercase; letter-spacing: 0.03em;
+       padding: 0.05em 0.45em; border-radius: 2pt; background: var(--accent-soft); color: #004a75; margin-right: 0.3em; }
+.tag-context { background: #efe6f0; color: #6b2c67; }
+p.rec { margin: 0; }
+p.evidence { font-size: 7.8pt; color: var(--muted); margin: 0.1em 0 0; break-before: avoid; page-break-before: avoid; }
+table.themes th.tlabel { width: 22%; }
+.split { display: flex; gap: 4mm; align-items: flex-start; break-inside: avoid; page-break-inside: avoid; }
+.split > table { flex: 0 0 41%; width: 41%; margin-top: 0.5em; }
+.split > figure { flex: 0 0 57%; width: 57%; margin-top: 0; }
+#themes, #constraints { break-inside: avoid; page-break-inside: avoid; }
+table.themes td { white-space: nowrap; font-size: 7.8pt; }
+
+.card { border: 0.75pt solid var(--rule); border-left: 3pt solid var(--amber); padding: 0.3em 0.7em; margin: 0 0 0.4em;
+        break-inside: avoid; page-break-inside: avoid; }
+.card-title { font-weight: bold; margin: 0; }
+.card-meta { font-size: 7.8pt; color: var(--muted); margin: 0.1em 0 0.25em; }
+
+.chip { display: inline-block; border: 0.75pt solid #9aa5af; border-radius: 8pt; padding: 0 0.6em; margin: 0.1em 0.25em 0.1em 0; font-size: 8.2pt; }
+blockquote { margin: 0.4em 0 0.4em 0.4em; padding: 0.1em 0.8em; border-left: 2pt solid var(--rule); color: #333; font-style: italic; }
+
+.methods { font-size: 7.6pt; }
+ol.footnotes { padding-left: 1.4em; margin: 0.3em 0; }
+ol.footnotes li { margin-bottom: 0.35em; }
+.synthetic-note { border: 0.75pt solid var(--warn); background: var(--warn-soft); padding: 0.35em 0.6em; }
+.colophon { color: var(--muted); font-size: 7.4pt; }
+.colophon .warn { color: var(--warn); }
+
+@media screen {
+  body { max-width: 52rem; margin: 1.5rem auto; padding: 0 1.2rem 3rem; font-size: 10.5pt; }
+  .synthetic-banner { position: sticky; top: 0; z-index: 2; }
+}
+@media print {
+  #need-capacity, #recommendations, #methods { break-before: auto; }
+}
+"""
+
+
+# =============================================================================
+# Formatting filters (one place, so HTML, index and tests agree)
+# =============================================================================
+def _missing(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return isinstance(value, float) and math.isnan(value)
+    except TypeError:
+        return False
+
+
+def _half_up(value, digits=0) -> Decimal:
+    q = Decimal(1).scaleb(-digits)
+    return Decimal(str(value)).quantize(q, rounding=ROUND_HALF_UP)
+
+
+def fmt_thousands(value) -> str:
+    """1197624 -> '1,197,624'; missing -> 'n/a'."""
+    if _missing(value):
+        return "n/a"
+    return f"{int(_half_up(value)):,}"
+
+
+def fmt_number(value) -> str:
+    """Counts that may be means of respondents: 5.0 -> '5', 12.5 -> '12.5'."""
+    if _missing(value):
+        return "n/a"
+    v = float(value)
+    return f"{v:,.0f}" if v.is_integer() else f"{v:,.1f}"
+
+
+def fmt_pct(value) -> str:
+    """Percentages: 49.8 -> '49.8%', 3.6 -> '3.6%', 0.93 -> '0.93%'."""
+    if _missing(value):
+        return "n/a"
+    v = float(value)
+    digits = 2 if abs(v) < 1 else 1
+    return f"{_half_up(v, digits)}%"
+
+
+def fmt_pct0(value) -> str:
+    """Whole percentages, rounded half up: 165.5 -> '166%'."""
+    if _missing(value):
+        return "n/a"
+    return f"{_half_up(value)}%"
+
+
+def fmt_signed_pct(value) -> str:
+    if _missing(value):
+        return "n/a"
+    v = float(value)
+    text = fmt_pct(abs(v))
+    return ("+" if v > 0 else "\u2212" if v < 0 else "") + text
+
+
+def fmt_score(value) -> str:
+    """Scores shown as whole numbers, rounded half up: 28.5 -> '29'."""
+    if _missing(value):
+        return "n/a"
+    return str(int(_half_up(value)))
+
+
+def fmt_signed(value) -> str:
+    if _missing(value):
+        return "n/a"
+    v = int(_half_up(value))
+    return f"+{v}" if v > 0 else (f"\u2212{abs(v)}" if v < 0 else "\u00b10")
+
+
+def fmt_rate(value) -> str:
+    """Small rates: 0.42 -> '0.42', 12.345 -> '12.3'."""
+    if _missing(value):
+        return "n/a"
+    v = float(value)
+    return f"{_half_up(v, 2)}" if abs(v) < 10 else f"{_half_up(v, 1):,}"
+
+
+def fmt_longdate(value) -> str:
+    """'2020-10-02' -> '2 October 2020'."""
+    if _missing(value) or value == "":
+        return "n/a"
+    try:
+        d = _dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return str(value)
+    return f"{d.day} {d.strftime('%B')} {d.year}"
+
+
+def fmt_status(value) -> str:
+    return _STATUS_LABELS.get(str(value), str(value) if value else "n/a")
+
+
+def fmt_level(value, scale) -> str:
+    if _missing(value):
+        return "n/a"
+    labels = {int(k): v for k, v in (scale or {}).items()}
+    v = float(value)
+    if v.is_integer():
+        return labels.get(int(v), str(v))
+    lo, hi = int(math.floor(v)), int(math.ceil(v))
+    return f"{labels.get(lo, lo)} to {labels.get(hi, hi)}"
+
+
+_SHORT_TREATY = {
+    "ICMW": "Migrant Workers Convention",
+    "ICERD": "Racial discrimination",
+    "ICCPR": "Civil and political rights",
+    "ICESCR": "Economic, social and cultural rights",
+    "CEDAW": "Discrimination against women",
+    "CAT": "Convention against Torture",
+    "OPCAT": "Optional Protocol to CAT (detention monitoring)",
+    "CRC": "Rights of the child",
+    "CPED": "Enforced disappearance",
+    "CRPD": "Rights of persons with disabilities",
+}
+
+
+def fmt_short_treaty(code, name=None) -> str:
+    """A short English description of a treaty ('ICERD' -> 'Racial discrimination')."""
+    return _SHORT_TREATY.get(str(code), str(name or code))
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal (for @page content) that cannot break out of <style>."""
+    text = " ".join(str(text).split())
+    out = []
+    for ch in text:
+        if ch in '"\\' or ch in "<>&" or ord(ch) < 32:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _page_css(brief) -> str:
+    h = brief.data["header"]
+    left = _css_string(f"{h['country']} \u00b7 NHRI capacity to protect migrants' rights")
+    bottom_left = _css_string(f"nhri-capacity {brief.data['methods']['toolkit_version']} \u00b7 generated {h['generated']}")
+    synthetic = ""
+    if h.get("synthetic"):
+        synthetic = (
+            "@top-right { content: " + _css_string("ILLUSTRATIVE SYNTHETIC DATA \u2013 NOT REAL SURVEY RESULTS")
+            + '; color: #D55E00; font-weight: bold; font-size: 7.4pt; font-family: "DejaVu Sans", sans-serif; }'
+        )
+    return f"""
+@page {{
+  size: A4; margin: 17mm 15mm 17mm 15mm;
+  @top-left {{ content: {left}; font-family: "DejaVu Sans", sans-serif; font-size: 7.4pt; color: #5b6670; }}
+  {synthetic}
+  @bottom-left {{ content: {bottom_left}; font-family: "DejaVu Sans", sans-serif; font-size: 7pt; color: #5b6670; }}
+  @bottom-right {{ content: "Page " counter(page) " of " counter(pages); font-family: "DejaVu Sans", sans-serif;
+                   font-size: 7.4pt; color: #5b6670; }}
+}}
+@page :first {{ @top-left {{ content: none; }} }}
+"""
+
+
+# =============================================================================
+# Rendering
+# =============================================================================
+def _environment():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    env = Environment(
+        loader=FileSystemLoader(str(config.RESOURCES_DIR)),
+        autoescape=select_autoescape(enabled_extensions=("html", "j2"), default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+    )
+    env.filters.update(
+        thousands=fmt_thousands,
+        number=fmt_number,
+        pct=fmt_pct,
+        pct0=fmt_pct0,
+        signed_pct=fmt_signed_pct,
+        score=fmt_score,
+        signed=fmt_signed,
+        rate=fmt_rate,
+        longdate=fmt_longdate,
+        status_label=fmt_status,
+        level_name=fmt_level,
+        short_treaty=fmt_short_treaty,
+    )
+    return env
+
+
+def _figure_title(fig) -> str | None:
+    """The finding title drawn on a figure (its largest bold text)."""
+    best = None
+    for ax in fig.axes:
+        for text in ax.texts:
+            if text.get_fontweight() in ("bold", 700) and text.get_text():
+                if best is None or text.get_fontsize() > best.get_fontsize():
+                    best = text
+    return " ".join(best.get_text().split()) if best is not None else None
+
+
+def _embed(name, data: bytes, mime: str, fig=None) -> dict:
+    title = _figure_title(fig) if fig is not None else None
+    alt = _FIGURE_ALT.get(name, name.replace("_", " "))
+    return {
+        "src": f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}",
+        "alt": f"{title}. {alt}." if title else f"{alt}.",
+    }
+
+
+def _render_figure(fig, fmt: str, dpi: int) -> bytes:
+    import io
+
+    from .plots import _style
+
+    buf = io.BytesIO()
+    with _style():
+        fig.savefig(buf, format=fmt, dpi=dpi, metadata={"Date": None} if fmt == "svg" else None, facecolor="white")
+    return buf.getvalue()
+
+
+def render_html(brief, *, embed_figures: bool = True, figure_format: str = "svg", figures: dict | None = None) -> str:
+    """Render a brief as one HTML page.
+
+    Parameters
+    ----------
+    brief : Brief
+    embed_figures : bool, default True
+        Embed the figures as ``data:`` URIs (a self-contained page). False
+        refers to ``figures/<name>.<format>`` next to the HTML file instead.
+    figure_format : {"svg", "png"}
+        Format of the embedded (or referenced) figures. SVG keeps charts
+        sharp in the PDF and small in the file.
+    figures : dict, optional
+        ``name -> {"src", "alt"}`` already prepared (used by
+        :func:`write_brief_files` to embed the files it wrote).
+
+    Returns
+    -------
+    str
+    """
+    if figure_format not in ("svg", "png"):
+        raise BriefParameterError(f"figure_format must be 'svg' or 'png', not {figure_format!r}")
+    if figures is None:
+        figures = {}
+        for name, fig in brief.figures.items():
+            if embed_figures:
+                mime = "image/svg+xml" if figure_format == "svg" else "image/png"
+                figures[name] = _embed(name, _render_figure(fig, figure_format, 200), mime, fig)
+            else:
+                title = _figure_title(fig)
+                alt = _FIGURE_ALT.get(name, name)
+                figures[name] = {"src": f"figures/{name}.{figure_format}", "alt": f"{title}. {alt}." if title else alt}
+    template = _environment().get_template(TEMPLATE_NAME)
+    return template.render(d=brief.data, figures=figures, css=_CSS, page_css=_page_css(brief))
+
+
+def _no_network_fetcher():
+    """A WeasyPrint URL fetcher that serves ``data:`` URIs and refuses everything else."""
+    from weasyprint.urls import URLFetcher
+
+    class DataOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if not str(url).startswith("data:"):
+                raise ValueError(f"External resource refused while rendering a brief: {str(url)[:80]}")
+            return super().fetch(url, headers)
+
+    return DataOnlyFetcher(allowed_protocols=("data",), timeout=1, allow_redirects=False)
+
+
+def html_to_pdf(html: str, target) -> Path:
+    """Render *html* to an A4 PDF at *target* (atomically) with WeasyPrint, offline."""
+    import weasyprint
+
+    target = Path(target)
+    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=_no_network_fetcher())
+    with atomic_path(target) as tmp:
+        document.write_pdf(str(tmp))
+    return target
+
+
+def _check_formats(formats) -> tuple[str, ...]:
+    if isinstance(formats, str):
+        formats = [f for f in formats.split(",")]
+    items = tuple(dict.fromkeys(str(f).strip().lower() for f in formats if str(f).strip()))
+    wrong = [f for f in items if f not in BRIEF_FORMATS]
+    if wrong:
+        raise BriefParameterError(f"Unknown brief format(s) {', '.join(map(repr, wrong))}; choose from {', '.join(BRIEF_FORMATS)}")
+    return items
+
+
+def write_brief_files(brief, out_dir, *, formats=BRIEF_FORMATS, figure_formats=FIGURE_FORMATS, dpi: int = 300) -> dict:
+    """Write a brief's files into *out_dir*.
+
+    Parameters
+    ----------
+    brief : Brief
+    out_dir : str or Path
+        Created if needed.
+    formats : sequence of str, default ("html", "pdf")
+        Which of ``brief.html`` and ``brief.pdf`` to write; ``data.json`` and
+        the figures are always written.
+    figure_formats : sequence of str, default ("png", "svg")
+    dpi : int, default 300
+        Resolution of the PNG figures.
+
+    Returns
+    -------
+    dict
+        Relative path (``"brief.html"``, ``"figures/themes.png"``, ...) ->
+        absolute :class:`~pathlib.Path`, for every file written.
+
+    Raises
+    ------
+    BriefParameterError
+        For an unknown format.
+    """
+    formats = _check_formats(formats)
+    out = Path(out_dir).expanduser().resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+
+    from .plots import save_figure
+
+    embedded = {}
+    for name, fig in brief.figures.items():
+        paths = save_figure(fig, out / "figures" / name, formats=figure_formats, dpi=dpi)
+        for fmt, path in paths.items():
+            written[f"figures/{name}.{fmt}"] = path
+        if "svg" in paths:
+            embedded[name] = _embed(name, paths["svg"].read_bytes(), "image/svg+xml", fig)
+        elif "png" in paths:
+            embedded[name] = _embed(name, paths["png"].read_bytes(), "image/png", fig)
+        else:
+            embedded[name] = _embed(name, _render_figure(fig, "svg", 200), "image/svg+xml", fig)
+
+    written["data.json"] = atomic_write_text(out / "data.json", brief.to_json())
+
+    if formats:
+        html = render_html(brief, figures=embedded)
+        if "html" in formats:
+            written["brief.html"] = atomic_write_text(out / "brief.html", html)
+        if "pdf" in formats:
+            written["brief.pdf"] = html_to_pdf(html, out / "brief.pdf")
+    return written
