@@ -27,13 +27,16 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
 from . import (
+    analysis,
     audit,
+    briefs,
     codebook,
     countries,
     errors,
     instrument,
     migration,
     pipeline,
+    plots,
     readers,
     sample,
     scoring,
@@ -41,13 +44,16 @@ from . import (
     uncertainty,
     validation,
 )
+from .analysis import *  # noqa: F401,F403
 from .audit import *  # noqa: F401,F403
+from .briefs import *  # noqa: F401,F403
 from .codebook import *  # noqa: F401,F403
 from .countries import *  # noqa: F401,F403
 from .errors import *  # noqa: F401,F403
 from .instrument import *  # noqa: F401,F403
 from .migration import *  # noqa: F401,F403
 from .pipeline import *  # noqa: F401,F403
+from .plots import *  # noqa: F401,F403
 from .readers import *  # noqa: F401,F403
 from .sample import *  # noqa: F401,F403
 from .scoring import *  # noqa: F401,F403
@@ -70,4 +76,7 @@ __all__ = [
     *scoring.__all__,
     *audit.__all__,
     *uncertainty.__all__,
+    *analysis.__all__,
+    *plots.__all__,
+    *briefs.__all__,
 ]
