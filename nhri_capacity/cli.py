@@ -194,6 +194,48 @@ def instrument(fmt, output):
     click.echo(f"Wrote {path}")
 
 
+@cli.command()
+@click.argument("codes", nargs=-1, metavar="[ISO3]...")
+@click.option("--survey", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help=f"{_SURVEY_HELP} [default: the bundled synthetic sample]")
+@click.option("-c", "--countries", multiple=True, metavar="ISO3",
+              help="Countries to brief, as ISO3 codes: --countries MEX DEU (or MEX,DEU). Default: all.")
+@click.option("--all", "all_countries", is_flag=True,
+              help="Every country with an institution in the survey (the default).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Briefs made at once, one Jupyter kernel each [default: number of CPUs].")
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help=f"Output folder [default: {config.BRIEFS_DIR}].")
+@click.option("-f", "--format", "formats", default="html,pdf", show_default=True,
+              help="Comma-separated brief formats: html, pdf.")
+@click.option("--resume", is_flag=True,
+              help="Skip briefs already complete for the same survey, template, toolkit and options.")
+@click.option("--year", type=int, default=None, help="UN DESA migrant-stock year [default: the latest].")
+@click.option("-n", "--draws", type=click.IntRange(min=10), default=1000, show_default=True,
+              help="Method draws for the score intervals.")
+@click.option("--no-progress", is_flag=True, help="Do not show the progress bar.")
+def briefs(codes, survey, countries, all_countries, jobs, out, formats, resume, year, draws, no_progress):
+    """Produce country briefs: run notebooks/country_brief.ipynb once per country.
+
+    Each brief goes to OUT/<ISO3>/ (brief.html, brief.pdf, figures/, data.json
+    and the executed notebook brief.ipynb); OUT/index.html links them all.
+    Countries are checked before any notebook runs. Exits 0 when every brief
+    was made, 1 when any failed (the others are still made), 2 for bad options.
+    """
+    from .batch import format_summary, run_batch
+
+    # `--countries MEX DEU` puts DEU in CODES: accept both, and commas.
+    selected = [code.strip() for value in (*countries, *codes) for code in value.split(",") if code.strip()]
+    if all_countries and selected:
+        raise click.UsageError("Give either --all or country codes, not both.")
+    result = run_batch(
+        selected or None, survey=survey, out=out, jobs=jobs, formats=formats,
+        resume=resume, year=year, n_draws=draws, progress=not no_progress,
+    )
+    click.echo(format_summary(result))
+    sys.exit(result.exit_code)
+
+
 def main(argv=None):
     """Entry point of the ``nhri-capacity`` console script."""
     try:

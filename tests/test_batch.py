@@ -1,0 +1,498 @@
+"""Batch production of country briefs (nhri_capacity.batch).
+
+Fast tests replace papermill with a stand-in; the tests marked ``slow`` start
+real kernels (a tiny stand-in template, and once the real template for MEX).
+"""
+
+import json
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from nhri_capacity import batch, config
+from nhri_capacity.errors import BriefParameterError
+
+PARAMETERS_SOURCE = (
+    'country = "MEX"\n'
+    "survey = None\n"
+    "year = None\n"
+    "out_dir = None\n"
+    'formats = "html,pdf"\n'
+    "n_draws = 1000"
+)
+
+# A stand-in for the brief template: same parameters, writes the files the
+# batch expects, logs every run, and raises for DEU only.
+TINY_BODY = '''\
+import json, pathlib
+out = pathlib.Path(out_dir)
+with open(out.parent / "runs.log", "a") as fh:
+    fh.write(country + "\\n")
+if country == "DEU":
+    raise ValueError("deliberate failure for " + country)
+(out / "data.json").write_text(json.dumps({"key_figures": {
+    "iso3": country, "country": "<b>Mexico</b>", "institution": "CNDH & co",
+    "composite": 55.55, "migrants": 1197624, "migrant_share_pct": 0.93, "icmw": "party"}}))
+for fmt in formats.split(","):
+    (out / f"brief.{fmt}").write_text("<p>brief</p>")
+'''
+
+
+def _tiny_template(folder: Path) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = nbformat.v4.new_code_cell(PARAMETERS_SOURCE)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(TINY_BODY)]
+    path = folder / "tiny_template.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def survey(tmp_path_factory):
+    """The bundled sample survey (generated into a temporary folder if absent)."""
+    if config.SAMPLE_SURVEY.is_file():
+        return config.SAMPLE_SURVEY
+    from nhri_capacity.sample import write_sample
+
+    return write_sample(tmp_path_factory.mktemp("survey") / config.SAMPLE_SURVEY.name)
+
+
+@pytest.fixture(scope="session")
+def survey_codes(survey):
+    from nhri_capacity.readers import read_survey
+
+    return sorted(set(read_survey(survey)["country"].dropna()))
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    return _tiny_template(tmp_path)
+
+
+@pytest.fixture
+def no_kernels(monkeypatch):
+    """Fail the test if anything tries to execute a notebook."""
+    import papermill
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a notebook was executed")
+
+    monkeypatch.setattr(papermill, "execute_notebook", refuse)
+
+
+# --------------------------------------------------------------------------- #
+# check_countries: the only way country codes reach papermill
+# --------------------------------------------------------------------------- #
+def test_check_countries_normalises_case(survey):
+    assert batch.check_countries(["mex", "DEU"], survey=survey) == ["MEX", "DEU"]
+    assert batch.check_countries(["MEX", " mex "], survey=survey) == ["MEX"]
+
+
+def _absent_code(codes):
+    # Real ISO3 codes unlikely to have an institution in the sample.
+    return next(c for c in ["VAT", "SMR", "LIE", "MCO", "AND", "NRU", "TUV", "PLW"] if c not in codes)
+
+
+@pytest.mark.parametrize("bad", ["XXX", "mex; import os", "../DEU", "ME", "MEXX", "", "M3X", None, 484])
+def test_check_countries_rejects(bad, survey):
+    with pytest.raises(BriefParameterError) as err:
+        batch.check_countries(["MEX", bad], survey=survey)
+    message = str(err.value)
+    assert repr(bad) in message
+    assert "Available ISO3 codes" in message and "MEX" in message
+
+
+def test_check_countries_rejects_a_known_country_not_in_the_survey(survey, survey_codes):
+    absent = _absent_code(survey_codes)
+    with pytest.raises(BriefParameterError, match=f"'{absent}' \\(no institution"):
+        batch.check_countries([absent], survey=survey)
+
+
+def test_check_countries_lists_every_bad_input_and_the_available_codes(survey, survey_codes):
+    with pytest.raises(BriefParameterError) as err:
+        batch.check_countries(["XXX", "mex; import os", "../DEU", "UAE"], survey=survey)
+    message = str(err.value)
+    for bad in ["'XXX'", "'mex; import os'", "'../DEU'", "'UAE' (not an ISO3 code; did you mean ARE?)"]:
+        assert bad in message
+    assert ", ".join(survey_codes) in message
+
+
+def test_check_countries_single_string_is_one_code(survey):
+    assert batch.check_countries("mex", survey=survey) == ["MEX"]
+    with pytest.raises(BriefParameterError):
+        batch.check_countries("MEX,DEU", survey=survey)
+    with pytest.raises(BriefParameterError, match="No countries"):
+        batch.check_countries([], survey=survey)
+
+
+@pytest.mark.parametrize("name", ["missing.sav", "survey.txt", "folder.sav"])
+def test_bad_survey_paths_are_refused(tmp_path, name):
+    if name == "survey.txt":
+        (tmp_path / name).write_text("x")
+    if name == "folder.sav":
+        (tmp_path / name).mkdir()
+    with pytest.raises(BriefParameterError):
+        batch.check_countries(["MEX"], survey=tmp_path / name)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"countries": ["XXX"]}, "XXX"),
+        ({"countries": ["MEX"], "formats": ("html", "docx")}, "docx"),
+        ({"countries": ["MEX"], "year": "2020; import os"}, "year"),
+        ({"countries": ["MEX"], "year": True}, "year"),
+        ({"countries": ["MEX"], "year": 2019}, "2019; available years"),
+        ({"countries": ["MEX"], "jobs": 0}, "jobs"),
+        ({"countries": ["MEX"], "n_draws": 2.5}, "n_draws"),
+    ],
+)
+def test_run_batch_validates_before_any_kernel_starts(tmp_path, survey, no_kernels, kwargs, match):
+    with pytest.raises(BriefParameterError, match=match):
+        batch.run_batch(survey=survey, out=tmp_path / "out", progress=False, **kwargs)
+    assert not (tmp_path / "out").exists()
+
+
+def test_country_folder_must_stay_inside_out(tmp_path, survey, no_kernels):
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (out / "MEX").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(BriefParameterError, match="outside the output folder"):
+        batch.run_batch(["MEX"], survey=survey, out=out, progress=False)
+
+
+def test_resolve_kernel_name_finds_a_kernel_running_this_python():
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    name = batch.resolve_kernel_name()
+    assert name in batch.KERNEL_CANDIDATES
+    assert batch._runs_this_python(KernelSpecManager().get_kernel_spec(name).argv)
+    with pytest.raises(BriefParameterError, match="No Jupyter kernel named"):
+        batch.resolve_kernel_name("no-such-kernel-here")
+
+
+def test_kernel_for_another_python_is_skipped(tmp_path, monkeypatch):
+    """A user-level python3 spec for another interpreter must not be used."""
+    import sys
+
+    kernels = tmp_path / "share" / "jupyter" / "kernels"
+    for name, exe in [("python3", "/opt/other-python/bin/python3"), ("nhri-capacity", sys.executable)]:
+        (kernels / name).mkdir(parents=True)
+        spec = {"argv": [exe, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": name, "language": "python"}
+        (kernels / name / "kernel.json").write_text(json.dumps(spec))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "share" / "jupyter"))
+    assert batch.resolve_kernel_name() == "nhri-capacity"
+    assert batch.resolve_kernel_name("python3") == "python3"  # an explicit choice is trusted
+
+
+# --------------------------------------------------------------------------- #
+# run_brief with papermill replaced: retries, failures, markers
+# --------------------------------------------------------------------------- #
+class FakePapermill:
+    """Stands in for papermill.execute_notebook; plays a scripted list of behaviours."""
+
+    def __init__(self, script):
+        self.script = list(script)
+        self.calls = []
+
+    def __call__(self, input_path, output_path, parameters=None, **kwargs):
+        self.calls.append({"input": input_path, "output": output_path, "parameters": parameters, **kwargs})
+        action = self.script.pop(0)
+        nb = nbformat.read(input_path, as_version=4)
+        for cell in nb.cells:
+            cell.metadata["papermill"] = {"start_time": None, "status": "pending"}
+        if action == "no-start":  # papermill saved the notebook, then the kernel did not reply
+            nbformat.write(nb, output_path)
+            raise RuntimeError("Kernel didn't respond in 60 seconds")
+        for cell in nb.cells:
+            cell.metadata["papermill"]["start_time"] = "2024-01-01T00:00:00"
+        if action == "cell-raises":
+            from papermill.exceptions import PapermillExecutionError
+
+            nbformat.write(nb, output_path)
+            raise PapermillExecutionError(1, 1, "boom()", "ValueError", "boom\nsecond line", [])
+        if action == "unformatted-traceback":  # IPython failed to format the traceback
+            from papermill.exceptions import PapermillExecutionError
+
+            nb.cells[-1].metadata["papermill"]["exception"] = True
+            nb.cells[-1].outputs = [
+                nbformat.v4.new_output("stream", name="stdout", text="Unexpected exception formatting exception.\n"),
+                nbformat.v4.new_output("stream", name="stderr", text=(
+                    "Traceback (most recent call last):\n  File \"x.py\", line 1\n"
+                    "jinja2.exceptions.TemplateRuntimeError: No filter named 'pct0' found.\n\n"
+                    "During handling of the above exception, another exception occurred:\n\n"
+                    "tokenize.TokenError: ('EOF in multi-line statement', (301, 0))\n")),
+            ]
+            nbformat.write(nb, output_path)
+            raise PapermillExecutionError(1, 1, "x", "CellExecutionError", "", [])
+        if action == "error-output":
+            nb.cells[-1].outputs = [nbformat.v4.new_output("error", ename="KeyError", evalue="'x'", traceback=[])]
+        if action in ("ok", "error-output", "ok-no-files"):
+            out = Path(parameters["out_dir"])
+            if action != "ok-no-files":
+                (out / "data.json").write_text('{"key_figures": {"country": "Mexico"}}')
+                for fmt in parameters["formats"].split(","):
+                    (out / f"brief.{fmt}").write_text("x")
+            nbformat.write(nb, output_path)
+            return nb
+        raise AssertionError(action)
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    import papermill
+
+    def install(*script):
+        fake = FakePapermill(script)
+        monkeypatch.setattr(papermill, "execute_notebook", fake)
+        monkeypatch.setattr(batch.time, "sleep", lambda s: None)
+        return fake
+
+    return install
+
+
+def test_parameters_reaching_papermill_are_validated_literals(tmp_path, survey, tiny, fake):
+    pm = fake("ok")
+    outcome = batch.run_brief("mex", survey=survey, out_dir=tmp_path, formats="html", template=tiny, year=2020)
+    assert outcome.status == "done"
+    params = pm.calls[0]["parameters"]
+    assert params == {
+        "country": "MEX",
+        "survey": str(Path(survey).resolve()),
+        "year": 2020,
+        "out_dir": str((tmp_path / "MEX").resolve()),
+        "formats": "html",
+        "n_draws": 1000,
+    }
+    assert pm.calls[0]["output"].startswith(str((tmp_path / "MEX").resolve() / ".brief."))
+
+
+def test_kernel_that_fails_to_start_is_retried(tmp_path, survey, tiny, fake):
+    pm = fake("no-start", "no-start", "ok")
+    outcome = batch.run_brief("MEX", survey=survey, out_dir=tmp_path, formats=("html",), template=tiny)
+    assert outcome.status == "done", outcome.error
+    assert outcome.attempts == 3 and len(pm.calls) == 3
+    folder = tmp_path / "MEX"
+    assert (folder / "brief.ipynb").is_file()
+    marker = json.loads((folder / ".complete.json").read_text())
+    assert set(marker["files"]) == {"brief.ipynb", "brief.html", "data.json"}
+    assert marker["inputs"]["formats"] == ["html"] and marker["inputs"]["country"] == "MEX"
+    assert not list(folder.glob(".brief.*")), "temporary notebooks left behind"
+
+
+def test_kernel_start_retries_are_limited(tmp_path, survey, tiny, fake):
+    fake("no-start", "no-start")
+    outcome = batch.run_brief("MEX", survey=survey, out_dir=tmp_path, formats="html", template=tiny, retries=1)
+    assert outcome.status == "failed" and outcome.attempts == 2
+    assert outcome.error == "RuntimeError: Kernel didn't respond in 60 seconds"
+    assert not (tmp_path / "MEX" / ".complete.json").exists()
+
+
+def test_cell_error_is_not_retried_and_keeps_the_failed_notebook(tmp_path, survey, tiny, fake):
+    pm = fake("cell-raises", "ok")
+    folder = tmp_path / "MEX"
+    folder.mkdir()
+    (folder / ".complete.json").write_text("{}")  # from an earlier run: must not survive
+    outcome = batch.run_brief("MEX", survey=survey, out_dir=tmp_path, formats="html", template=tiny)
+    assert outcome.status == "failed" and len(pm.calls) == 1
+    assert outcome.error == "ValueError: boom second line"
+    assert outcome.notebook == folder / "brief.failed.ipynb" and outcome.notebook.is_file()
+    assert not (folder / ".complete.json").exists()
+    assert not (folder / "brief.ipynb").exists()
+
+
+def test_error_line_found_when_ipython_could_not_format_the_traceback(tmp_path, survey, tiny, fake):
+    fake("unformatted-traceback")
+    outcome = batch.run_brief("MEX", survey=survey, out_dir=tmp_path, formats="html", template=tiny)
+    assert outcome.status == "failed"
+    assert outcome.error == "jinja2.exceptions.TemplateRuntimeError: No filter named 'pct0' found."
+
+
+def test_error_output_in_executed_notebook_fails_the_brief(tmp_path, survey, tiny, fake):
+    fake("error-output")
+    outcome = batch.run_brief("MEX", survey=survey, out_dir=tmp_path, formats="html", template=tiny)
+    assert outcome.status == "failed"
+    assert outcome.error == "KeyError: 'x'"
+    assert not (tmp_path / "MEX" / ".complete.json").exists()
+
+
+def test_missing_output_files_fail_the_brief(tmp_path, survey, tiny, fake):
+    fake("ok-no-files")
+    outcome = batch.run_brief("MEX", survey=survey, out_dir=tmp_path, formats="html,pdf", template=tiny)
+    assert outcome.status == "failed"
+    assert "did not write data.json, brief.html, brief.pdf" in outcome.error
+    assert (tmp_path / "MEX" / "brief.failed.ipynb").is_file()
+
+
+# --------------------------------------------------------------------------- #
+# Summary and index
+# --------------------------------------------------------------------------- #
+def _fake_result(out: Path) -> batch.BatchResult:
+    mex = out / "MEX"
+    mex.mkdir(parents=True)
+    (mex / "data.json").write_text(json.dumps({"key_figures": {
+        "country": "Mexico <script>", "institution": "CNDH & partners", "composite": 61.25,
+        "migrants": 1197624, "migrant_share_pct": 0.928, "icmw": "party"}}))
+    (mex / "brief.html").write_text("x")
+    files = {"brief.html": mex / "brief.html", "data.json": mex / "data.json"}
+    deu = out / "DEU"
+    deu.mkdir()
+    (deu / "brief.failed.ipynb").write_text("{}")
+    return batch.BatchResult(
+        outcomes=[
+            batch.BriefOutcome("MEX", "done", mex, notebook=mex / "brief.ipynb", files=files),
+            batch.BriefOutcome("DEU", "failed", deu, notebook=deu / "brief.failed.ipynb",
+                               error="ValueError: <img src=x onerror=alert(1)>"),
+        ],
+        out=out, index=None, seconds=12.34, synthetic=True,
+    )
+
+
+def test_index_is_escaped_self_contained_and_relative(tmp_path):
+    result = _fake_result(tmp_path / "out")
+    page = batch.write_index(result).read_text()
+    assert 'href="MEX/brief.html"' in page and 'href="DEU/brief.failed.ipynb"' in page
+    assert "Mexico &lt;script&gt;" in page and "<script" not in page
+    assert "CNDH &amp; partners" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and "<img" not in page
+    assert "<td class=\"num\">61</td>" in page and "0.93%" in page and "State party" in page
+    assert "1,197,624" in page
+    assert "synthetic" in page.lower()
+    assert "http://" not in page and "https://" not in page and "<link" not in page
+
+
+def test_index_is_written_atomically(tmp_path, monkeypatch):
+    result = _fake_result(tmp_path / "out")
+    index = tmp_path / "out" / "index.html"
+    index.write_text("OLD")
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("nhri_capacity._io.os.replace", broken_replace)
+    with pytest.raises(OSError):
+        batch.write_index(result)
+    assert index.read_text() == "OLD"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["DEU", "MEX", "index.html"]
+
+
+def test_format_summary_lists_failures_with_their_error_line(tmp_path):
+    result = _fake_result(tmp_path / "out")
+    result.index = tmp_path / "out" / "index.html"
+    text = batch.format_summary(result)
+    assert "1 done, 0 skipped (up to date), 1 failed, in 12.3 s" in text
+    assert "FAILED DEU: ValueError: <img src=x onerror=alert(1)>" in text
+    assert "index.html" in text
+    assert result.exit_code == 1
+
+
+# --------------------------------------------------------------------------- #
+# Real kernels
+# --------------------------------------------------------------------------- #
+@pytest.mark.slow
+def test_one_failing_brief_does_not_stop_the_others(tmp_path, survey, tiny):
+    out = tmp_path / "out"
+    start = time.monotonic()
+    result = batch.run_batch(
+        ["MEX", "DEU"], survey=survey, out=out, jobs=2, formats=("html",), template=tiny, n_draws=100
+    )
+    assert time.monotonic() - start < 60
+    assert result.exit_code == 1
+    assert [o.status for o in result.outcomes] == ["done", "failed"]
+    assert (out / "MEX" / ".complete.json").is_file()
+    assert (out / "MEX" / "brief.html").is_file()
+    deu = out / "DEU"
+    assert not (deu / ".complete.json").exists()
+    assert not (deu / "brief.ipynb").exists()
+    assert (deu / ".kernel.log").is_file() and not (out / "MEX" / ".kernel.log").exists()
+    failed_nb = nbformat.read(deu / "brief.failed.ipynb", as_version=4)
+    errors = [o for c in failed_nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors and errors[0].evalue == "deliberate failure for DEU"
+    summary = batch.format_summary(result)
+    assert "FAILED DEU: ValueError: deliberate failure for DEU" in summary
+    page = (out / "index.html").read_text()
+    assert 'href="MEX/brief.html"' in page and "deliberate failure for DEU" in page
+
+
+@pytest.mark.slow
+def test_kernel_that_dies_at_start_is_retried_then_reported(tmp_path, survey, tiny, monkeypatch):
+    import sys
+
+    kernels = tmp_path / "kernels" / "kernels" / "dies-at-start"
+    kernels.mkdir(parents=True)
+    spec = {"argv": [sys.executable, "-c", "import sys; sys.exit(3)", "{connection_file}"],
+            "display_name": "dies", "language": "python"}
+    (kernels / "kernel.json").write_text(json.dumps(spec))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "kernels"))
+    monkeypatch.setattr(batch.time, "sleep", lambda s: None)
+    outcome = batch.run_brief(
+        "MEX", survey=survey, out_dir=tmp_path / "out", formats="html", template=tiny,
+        kernel_name="dies-at-start", retries=1,
+    )
+    assert outcome.status == "failed" and outcome.attempts == 2
+    assert "Kernel died" in outcome.error or "Kernel didn't respond" in outcome.error
+    assert not (tmp_path / "out" / "runs.log").exists(), "no cell may have run"
+
+
+@pytest.mark.slow
+def test_resume_skips_a_completed_brief(tmp_path, survey, tiny):
+    out = tmp_path / "out"
+    kwargs = dict(survey=survey, out=out, formats=("html",), template=tiny, n_draws=100, jobs=1)
+    first = batch.run_batch(["MEX"], **kwargs)
+    assert first.exit_code == 0 and [o.status for o in first.outcomes] == ["done"]
+    notebook = out / "MEX" / "brief.ipynb"
+    mtime = notebook.stat().st_mtime_ns
+
+    second = batch.run_batch(["MEX"], resume=True, **kwargs)
+    assert [o.status for o in second.outcomes] == ["skipped"]
+    assert (out / "runs.log").read_text().split() == ["MEX"]
+    assert notebook.stat().st_mtime_ns == mtime
+    assert "0 done, 1 skipped" in batch.format_summary(second)
+    assert 'href="MEX/brief.html"' in (out / "index.html").read_text()
+
+    # A missing output file, or different inputs, make it run again.
+    (out / "MEX" / "brief.html").unlink()
+    third = batch.run_batch(["MEX"], resume=True, **kwargs)
+    assert [o.status for o in third.outcomes] == ["done"]
+    fourth = batch.run_batch(["MEX"], resume=True, **{**kwargs, "formats": ("html", "pdf")})
+    assert [o.status for o in fourth.outcomes] == ["done"]
+    assert (out / "runs.log").read_text().split() == ["MEX", "MEX", "MEX"]
+
+
+@pytest.mark.slow
+def test_real_template_for_mex(tmp_path):
+    out = tmp_path / "briefs"
+    cwd = Path.cwd()
+    start = time.monotonic()
+    result = batch.run_batch(["MEX"], out=out, formats=("html",), n_draws=100)
+    elapsed = time.monotonic() - start
+    assert result.exit_code == 0, batch.format_summary(result)
+    assert elapsed < 60
+    folder = out / "MEX"
+    for name in ["brief.ipynb", "brief.html", "data.json", ".complete.json"]:
+        assert (folder / name).is_file(), name
+    assert not (folder / "brief.pdf").exists()
+    assert list((folder / "figures").glob("*.png"))
+    nb = nbformat.read(folder / "brief.ipynb", as_version=4)
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and 'country = "MEX"' in injected[0].source
+    data = json.loads((folder / "data.json").read_text())
+    assert data
+    page = (out / "index.html").read_text()
+    assert 'href="MEX/brief.html"' in page
+    assert not list(folder.glob(".brief.*"))
+    assert not (folder / ".kernel.log").exists(), "the kernel log is kept only for failed briefs"
+    assert Path.cwd() == cwd, "the batch must not change the process's working directory"
+
+
+def test_formats_match_the_brief_writer():
+    from nhri_capacity import briefs
+
+    assert batch.BRIEF_FORMATS == briefs.BRIEF_FORMATS
