@@ -29,6 +29,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 from . import (
     analysis,
     audit,
+    batch,
     briefs,
     codebook,
     countries,
@@ -46,6 +47,7 @@ from . import (
 )
 from .analysis import *  # noqa: F401,F403
 from .audit import *  # noqa: F401,F403
+from .batch import *  # noqa: F401,F403
 from .briefs import *  # noqa: F401,F403
 from .codebook import *  # noqa: F401,F403
 from .countries import *  # noqa: F401,F403
@@ -79,4 +81,5 @@ __all__ = [
     *analysis.__all__,
     *plots.__all__,
     *briefs.__all__,
+    *batch.__all__,
 ]

@@ -72,6 +72,7 @@ from pathlib import Path
 
 from . import config
 from ._io import atomic_write_text, sha256_file
+from .briefs import BRIEF_FORMATS, check_formats
 from .errors import BriefParameterError
 
 __all__ = [
@@ -83,13 +84,9 @@ __all__ = [
     "format_summary",
     "write_index",
     "resolve_kernel_name",
-    "BRIEF_FORMATS",
 ]
 
 log = logging.getLogger(__name__)
-
-#: Formats :func:`nhri_capacity.briefs.write_brief_files` can write.
-BRIEF_FORMATS = ("html", "pdf")
 
 NOTEBOOK_NAME = "brief.ipynb"
 FAILED_NOTEBOOK_NAME = "brief.failed.ipynb"
@@ -291,23 +288,6 @@ def check_countries(countries, *, survey=None) -> list[str]:
             + ", ".join(available)
         )
     return good
-
-
-def _check_formats(formats) -> tuple[str, ...]:
-    if isinstance(formats, str):
-        formats = formats.split(",")
-    try:
-        items = [str(f).strip().lower() for f in formats]
-    except TypeError:
-        raise BriefParameterError(f"Formats must be a list such as ('html', 'pdf'), not {formats!r}") from None
-    items = [f for f in items if f]
-    wrong = [f for f in items if f not in BRIEF_FORMATS]
-    if wrong or not items:
-        raise BriefParameterError(
-            f"Unknown brief format(s) {', '.join(map(repr, wrong)) or '(none given)'}; "
-            f"choose from {', '.join(BRIEF_FORMATS)}"
-        )
-    return tuple(dict.fromkeys(items))
 
 
 def _check_int(value, name: str, *, minimum: int, maximum: int | None = None) -> int:
@@ -811,7 +791,7 @@ def _plan(*, survey, out, formats, year, n_draws, template, kernel_name, retries
         template=template,
         template_sha=sha256_file(template),
         out=_resolve_out(out),
-        formats=_check_formats(formats),
+        formats=check_formats(formats, allow_empty=False),
         year=_check_year(year),
         n_draws=_check_int(n_draws, "n_draws", minimum=10),
         kernel_name=resolve_kernel_name(kernel_name),

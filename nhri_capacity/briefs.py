@@ -37,6 +37,8 @@ __all__ = [
     "render_html",
     "html_to_pdf",
     "write_brief_files",
+    "check_formats",
+    "BRIEF_FORMATS",
     "FIGURE_FORMATS",
     "TEMPLATE_NAME",
 ]
@@ -448,14 +450,34 @@ def html_to_pdf(html: str, target) -> Path:
     return target
 
 
-def _check_formats(formats) -> tuple[str, ...]:
+def check_formats(formats, *, allow_empty: bool = True) -> tuple[str, ...]:
+    """Normalise brief formats (``"html,pdf"`` or a sequence) to a tuple, in order, without duplicates.
+
+    Raises
+    ------
+    BriefParameterError
+        For an unknown format, a value that is not a list, or (with
+        ``allow_empty=False``) no format at all.
+
+    Examples
+    --------
+    >>> check_formats("PDF, html,pdf")
+    ('pdf', 'html')
+    """
     if isinstance(formats, str):
-        formats = [f for f in formats.split(",")]
-    items = tuple(dict.fromkeys(str(f).strip().lower() for f in formats if str(f).strip()))
+        formats = formats.split(",")
+    try:
+        items = [str(f).strip().lower() for f in formats]
+    except TypeError:
+        raise BriefParameterError(f"Formats must be a list such as ('html', 'pdf'), not {formats!r}") from None
+    items = [f for f in items if f]
     wrong = [f for f in items if f not in BRIEF_FORMATS]
-    if wrong:
-        raise BriefParameterError(f"Unknown brief format(s) {', '.join(map(repr, wrong))}; choose from {', '.join(BRIEF_FORMATS)}")
-    return items
+    if wrong or (not items and not allow_empty):
+        raise BriefParameterError(
+            f"Unknown brief format(s) {', '.join(map(repr, wrong)) or '(none given)'}; "
+            f"choose from {', '.join(BRIEF_FORMATS)}"
+        )
+    return tuple(dict.fromkeys(items))
 
 
 def write_brief_files(brief, out_dir, *, formats=BRIEF_FORMATS, figure_formats=FIGURE_FORMATS, dpi: int = 300) -> dict:
@@ -484,7 +506,7 @@ def write_brief_files(brief, out_dir, *, formats=BRIEF_FORMATS, figure_formats=F
     BriefParameterError
         For an unknown format.
     """
-    formats = _check_formats(formats)
+    formats = check_formats(formats)
     out = Path(out_dir).expanduser().resolve()
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}

@@ -492,7 +492,8 @@ def test_real_template_for_mex(tmp_path):
     assert Path.cwd() == cwd, "the batch must not change the process's working directory"
 
 
-def test_formats_match_the_brief_writer():
-    from nhri_capacity import briefs
-
-    assert batch.BRIEF_FORMATS == briefs.BRIEF_FORMATS
+def test_batch_refuses_unknown_or_no_formats_before_any_kernel(tmp_path):
+    for bad in ("docx", "", ()):
+        with pytest.raises(BriefParameterError, match="choose from html, pdf"):
+            batch.run_batch(["MEX"], out=tmp_path, formats=bad, progress=False)
+    assert not any(tmp_path.iterdir())
