@@ -66,7 +66,7 @@ import yaml
 from . import config
 from ._io import atomic_path, sha256_file
 from .codebook import DIMENSIONS, load_codebook
-from .errors import BriefParameterError, SpecError, SurveyReadError
+from .errors import BriefParameterError, SpecError, SurveyReadError, SurveyValidationError
 
 __all__ = [
     "SurveyResults",
@@ -412,6 +412,7 @@ def _compute_results(frame, spec, *, n_draws, seed, sha, key, path) -> SurveyRes
         "n_institutions": int(len(scores)),
         "n_countries": int(scores["iso3"].nunique()),
         "notices": list(meta_in.get("notices") or []),
+        "set_aside": dict(meta_in.get("set_aside") or {}),
         "n_draws": int(n_draws),
         "seed": seed,
         "key": key,
@@ -538,7 +539,8 @@ def survey_results(
     if frame is None:
         from .readers import read_survey
 
-        frame = read_survey(path)
+        # One institution with broken rows must fail its own brief only.
+        frame = read_survey(path, set_aside_invalid=True)
     results = _compute_results(frame, spec_dict, n_draws=n_draws, seed=seed, sha=sha, key=key, path=path)
     if cache:
         try:
@@ -569,6 +571,21 @@ def _check_country(country, results: SurveyResults) -> str:
     if code not in available:
         from .countries import country_name
 
+        problems = [
+            problem
+            for entry in (results.meta.get("set_aside") or {}).values()
+            if entry.get("country") == code
+            for problem in entry["problems"]
+        ]
+        if problems:
+            shown = "\n".join(f"  - {p}" for p in problems[:5])
+            more = f"\n  ... and {len(problems) - 5} more." if len(problems) > 5 else ""
+            raise SurveyValidationError(
+                f"The survey rows of {country_name(code, strict=False)} ({code}) have errors, so its "
+                f"institution was set aside and no brief can be made:\n{shown}{more}\n"
+                f"Fix these rows in {results.meta.get('file_name') or 'the survey'} and run the brief again.",
+                problems,
+            )
         raise BriefParameterError(
             f"No institution from {country_name(code, strict=False)} ({code}) in the survey. {listing}"
         )

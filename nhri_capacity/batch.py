@@ -205,9 +205,13 @@ def _resolve_survey(survey) -> Path:
 def _survey_facts_cached(path: str, sha: str) -> tuple[tuple[str, ...], bool]:
     from .readers import is_synthetic, read_survey
 
-    df = read_survey(path)
-    codes = sorted({str(c) for c in df["country"].dropna().unique()})
-    return tuple(codes), bool(is_synthetic(df))
+    # Institutions set aside for broken rows still count as in the survey:
+    # their brief is attempted and fails with the row errors, the others go on.
+    df = read_survey(path, set_aside_invalid=True)
+    set_aside = df.attrs["survey"].get("set_aside", {})
+    codes = {str(c) for c in df["country"].dropna().unique()}
+    codes |= {entry["country"] for entry in set_aside.values() if entry.get("country")}
+    return tuple(sorted(codes)), bool(is_synthetic(df))
 
 
 def _survey_facts(path: Path) -> tuple[tuple[str, ...], bool]:

@@ -824,7 +824,7 @@ def _to_survey_frame(raw: pd.DataFrame, meta: dict, cb: Codebook):
     return frame, missing_counts, notices
 
 
-def read_survey(path, *, codebook=None, validate=True) -> pd.DataFrame:
+def read_survey(path, *, codebook=None, validate=True, set_aside_invalid=False) -> pd.DataFrame:
     """Read a survey file into the survey frame.
 
     Parameters
@@ -838,6 +838,13 @@ def read_survey(path, *, codebook=None, validate=True) -> pd.DataFrame:
         Check the file first (:func:`nhri_capacity.validation.validate_survey`)
         and raise if it has errors. With False, unreadable values and unknown
         countries become missing and are only mentioned in the notices.
+    set_aside_invalid : bool, default False
+        With *validate*, do not raise for errors in single rows: drop every
+        row of each institution that has an erroneous row, and list them in
+        ``df.attrs["survey"]["set_aside"]`` (``inst_id -> {"country",
+        "problems"}``). Errors in the file as a whole (unreadable, a
+        required column missing) still raise. The batch of briefs uses this
+        so that one broken institution fails its own brief only.
 
     Returns
     -------
@@ -875,12 +882,16 @@ def read_survey(path, *, codebook=None, validate=True) -> pd.DataFrame:
     """
     cb = _resolve_codebook(codebook)
     raw, meta = read_survey_raw(path, codebook=cb)
+    set_aside = {}
     if validate:
         # validation sits downstream of readers; imported here to run its checks on the raw frame
         from .validation import validate_survey
 
         problems = validate_survey(raw, codebook=cb)
         errors = [p for p in problems if p.severity == "error"]
+        if set_aside_invalid and errors and all(p.row is not None for p in errors):
+            raw, set_aside = _set_aside_rows(raw, errors, cb)
+            errors = []
         if errors:
             shown = "\n".join(f"  - {p.describe(with_file=False)}" for p in errors[:5])
             more = f"\n  ... and {len(errors) - 5} more." if len(errors) > 5 else ""
@@ -913,7 +924,45 @@ def read_survey(path, *, codebook=None, validate=True) -> pd.DataFrame:
         "notices": list(meta["notices"]) + notices,
         "missing_codes": missing_counts,
     }
+    if set_aside:
+        frame.attrs["survey"]["set_aside"] = set_aside
+        frame.attrs["survey"]["notices"].append(
+            f"Set aside {len(set_aside)} institution(s) with errors in their rows: "
+            + ", ".join(sorted(set_aside)) + f". Run `nhri-capacity validate {path}` for the full report."
+        )
     return frame
+
+
+def _set_aside_rows(raw: pd.DataFrame, errors, cb):
+    """Drop the rows of every institution that has a row with an error.
+
+    An institution's answers are combined across its respondents, so one
+    broken row would bias the whole institution: all its rows go.
+    """
+    inst_col, country_col = cb.institution_variable, cb.country_variable
+    bad_rows = {p.row for p in errors}
+    at_bad = raw.loc[raw.index.isin(bad_rows)]
+    bad_inst = {str(v) for v in at_bad.get(inst_col, pd.Series(dtype=object)) if not _is_blank(v)}
+    drop = raw.index.isin(bad_rows)
+    if inst_col in raw:
+        drop |= raw[inst_col].map(lambda v: not _is_blank(v) and str(v) in bad_inst).to_numpy(dtype=bool)
+    from .countries import to_iso3
+
+    set_aside = {}
+    for row, record in raw.loc[drop].iterrows():
+        inst = record.get(inst_col)
+        key = str(inst) if not _is_blank(inst) else f"row {row}"
+        entry = set_aside.setdefault(key, {"country": None, "problems": []})
+        country = record.get(country_col)
+        if entry["country"] is None and not _is_blank(country):
+            code = to_iso3(str(country).strip(), strict=False)
+            entry["country"] = code if isinstance(code, str) else None
+    for p in errors:
+        record = raw.loc[p.row] if p.row in raw.index else None
+        inst = None if record is None else record.get(inst_col)
+        key = str(inst) if not _is_blank(inst) else f"row {p.row}"
+        set_aside.setdefault(key, {"country": None, "problems": []})["problems"].append(p.describe(with_file=False))
+    return raw.loc[~drop], set_aside
 
 
 # --------------------------------------------------------------------------

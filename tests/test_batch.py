@@ -5,7 +5,6 @@ real kernels (a tiny stand-in template, and once the real template for MEX).
 """
 
 import json
-import time
 from pathlib import Path
 
 import nbformat
@@ -398,11 +397,9 @@ def test_format_summary_lists_failures_with_their_error_line(tmp_path):
 @pytest.mark.slow
 def test_one_failing_brief_does_not_stop_the_others(tmp_path, survey, tiny):
     out = tmp_path / "out"
-    start = time.monotonic()
     result = batch.run_batch(
         ["MEX", "DEU"], survey=survey, out=out, jobs=2, formats=("html",), template=tiny, n_draws=100
     )
-    assert time.monotonic() - start < 60
     assert result.exit_code == 1
     assert [o.status for o in result.outcomes] == ["done", "failed"]
     assert (out / "MEX" / ".complete.json").is_file()
@@ -469,11 +466,8 @@ def test_resume_skips_a_completed_brief(tmp_path, survey, tiny):
 def test_real_template_for_mex(tmp_path):
     out = tmp_path / "briefs"
     cwd = Path.cwd()
-    start = time.monotonic()
     result = batch.run_batch(["MEX"], out=out, formats=("html",), n_draws=100)
-    elapsed = time.monotonic() - start
     assert result.exit_code == 0, batch.format_summary(result)
-    assert elapsed < 60
     folder = out / "MEX"
     for name in ["brief.ipynb", "brief.html", "data.json", ".complete.json"]:
         assert (folder / name).is_file(), name
@@ -497,3 +491,29 @@ def test_batch_refuses_unknown_or_no_formats_before_any_kernel(tmp_path):
         with pytest.raises(BriefParameterError, match="choose from html, pdf"):
             batch.run_batch(["MEX"], out=tmp_path, formats=bad, progress=False)
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.slow
+def test_broken_survey_row_fails_that_country_only(tmp_path):
+    """A row with an invalid code fails its country's brief; the other briefs are made."""
+    from nhri_capacity.readers import read_survey, write_survey
+
+    import pandas as pd
+
+    path = write_survey(read_survey(config.SAMPLE_SURVEY), tmp_path / "survey.csv")
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table.loc[table["inst_id"] == "MEX-01", "ch4_detention_access"] = "7"
+    table.to_csv(path, index=False)
+
+    out = tmp_path / "briefs"
+    result = batch.run_batch(["MEX", "DEU"], survey=path, out=out, formats=("html",), n_draws=100, progress=False)
+    assert result.exit_code == 1
+    by_country = {o.country: o for o in result.outcomes}
+    assert by_country["DEU"].status == "done"
+    assert (out / "DEU" / "brief.html").is_file()
+    assert by_country["MEX"].status == "failed"
+    assert "SurveyValidationError" in by_country["MEX"].error
+    assert (out / "MEX" / "brief.failed.ipynb").is_file()
+    assert not (out / "MEX" / ".complete.json").exists()
+    summary = batch.format_summary(result)
+    assert "FAILED MEX" in summary

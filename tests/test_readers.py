@@ -423,3 +423,25 @@ def test_invalid_file_raises_validation_error_unless_validate_false(tmp_path):
     assert out["ch1_complaints_open"].isna().tolist() == [False, False, True]  # 7 is out of range but a number
     assert pd.isna(out["country"].iloc[1]) and out["country_input"].iloc[1] == "Atlantis"
     assert any("could not be read" in n for n in out.attrs["survey"]["notices"])
+
+
+def test_set_aside_invalid_drops_every_row_of_a_broken_institution(tmp_path):
+    df = pd.concat([valid_frame(), valid_frame().iloc[[0]].assign(resp_id="R4")], ignore_index=True)
+    df["ch4_detention_access"] = [3, 0, 9, 2]  # row 4 (I3) has an invalid code
+    df.loc[3, "inst_id"] = "I3"  # a second respondent of I3, itself valid
+    path = to_csv(df, tmp_path / "s.csv")
+    with pytest.raises(SurveyValidationError):
+        read_survey(path)
+    out = read_survey(path, set_aside_invalid=True)
+    assert out["inst_id"].tolist() == ["I1", "I2"]
+    aside = out.attrs["survey"]["set_aside"]
+    assert list(aside) == ["I3"]
+    assert aside["I3"]["country"] == "CIV"
+    assert len(aside["I3"]["problems"]) == 1 and "row 4" in aside["I3"]["problems"][0]
+    assert any("Set aside 1 institution" in n for n in out.attrs["survey"]["notices"])
+
+
+def test_set_aside_invalid_still_raises_for_file_level_errors(tmp_path):
+    path = to_csv(valid_frame().drop(columns=["inst_id"]), tmp_path / "s.csv")
+    with pytest.raises(SurveyValidationError, match="inst_id"):
+        read_survey(path, set_aside_invalid=True)
