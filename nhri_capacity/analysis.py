@@ -67,6 +67,7 @@ from . import config
 from ._io import atomic_path, sha256_file
 from .codebook import DIMENSIONS, load_codebook
 from .errors import BriefParameterError, SpecError, SurveyReadError, SurveyValidationError
+from .readers import SYNTHETIC_NOTICE
 
 __all__ = [
     "SurveyResults",
@@ -89,7 +90,6 @@ __all__ = [
     "condition_evidence",
     "weakness_order",
     "INTERVAL_SEED",
-    "SYNTHETIC_NOTICE",
     "SECTIONS",
     "RULE_OPS",
     "RULE_FACTS",
@@ -99,8 +99,6 @@ log = logging.getLogger(__name__)
 
 #: Seed of the interval draws (the command line's default too).
 INTERVAL_SEED = 12345
-#: The banner every brief built from synthetic data carries.
-SYNTHETIC_NOTICE = "Illustrative synthetic data, not real survey results"
 #: Brief sections in display order (``header`` and ``methods`` are always present).
 SECTIONS = (
     "header",

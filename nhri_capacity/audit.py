@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ._io import atomic_path
+from .readers import SYNTHETIC_NOTICE
 from .codebook import DIMENSIONS, load_codebook
 from .scoring import _prepare, _score_arrays, _synthetic, _weights, load_spec
 
@@ -512,6 +513,9 @@ def write_audit(audit: dict, path) -> Path:
     ['alpha.csv']
     """
     path = Path(path)
+    if any(table.attrs.get("synthetic") for table in audit.values()):
+        # Tables have no file label: say it on every row, as the score exports do.
+        audit = {name: table.assign(data_note=SYNTHETIC_NOTICE) for name, table in audit.items()}
     if path.suffix.lower() == ".xlsx":
         with atomic_path(path) as tmp:
             with pd.ExcelWriter(tmp, engine="openpyxl") as writer:

@@ -74,6 +74,7 @@ from . import config
 from ._io import atomic_write_text, sha256_file
 from .briefs import BRIEF_FORMATS, check_formats
 from .errors import BriefParameterError
+from .readers import SYNTHETIC_NOTICE
 
 __all__ = [
     "BriefOutcome",
@@ -1132,7 +1133,7 @@ def _render_index(result: BatchResult) -> str:
     ]
     if result.synthetic:
         parts.append(
-            '<p class="synthetic">Illustrative synthetic data, not real survey results. '
+            f'<p class="synthetic">{SYNTHETIC_NOTICE}. '
             "The institutions' answers and scores are invented; "
             "the UN migration figures and treaty status are real.</p>"
         )

@@ -107,7 +107,8 @@ def score(file, output, spec):
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path), default=None, required=False)
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Also write the audit tables (.xlsx workbook, or a folder of CSV files).")
+              help="Where to write the audit tables: an .xlsx workbook, or a folder of CSV files "
+                   "[default: reports/audit/<survey name>_audit.xlsx].")
 @click.option("--spec", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Scoring specification YAML (overrides the bundled default).")
 def audit(file, output, spec):
@@ -118,14 +119,14 @@ def audit(file, output, spec):
     from .audit import audit_scores, format_audit, write_audit
     from .readers import is_synthetic, read_survey
 
-    survey = read_survey(file or config.SAMPLE_SURVEY)
+    file = file or config.SAMPLE_SURVEY
+    survey = read_survey(file)
     result = audit_scores(survey, spec=spec)
     if is_synthetic(survey):
         click.echo("NOTE: illustrative synthetic data, not real survey results.\n")
     click.echo(format_audit(result))
-    if output is not None:
-        path = write_audit(result, output)
-        click.echo(f"\nWrote the audit tables to {path}")
+    path = write_audit(result, output or config.REPORTS_DIR / "audit" / f"{Path(file).stem}_audit.xlsx")
+    click.echo(f"\nWrote the audit tables to {path}")
 
 
 @cli.command()

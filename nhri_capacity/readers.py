@@ -51,6 +51,7 @@ __all__ = [
     "READ_FORMATS",
     "WRITE_FORMATS",
     "SYNTHETIC_FILE_LABEL",
+    "SYNTHETIC_NOTICE",
 ]
 
 #: File suffix -> format name, for the files :func:`read_survey` accepts.
@@ -60,6 +61,8 @@ WRITE_FORMATS = dict(READ_FORMATS)
 
 #: File label of synthetic datasets (SPSS and Stata files carry it in their header).
 SYNTHETIC_FILE_LABEL = "SYNTHETIC SAMPLE - illustrative data, not real survey results"
+#: The notice every output made from synthetic data carries (briefs, charts, tables).
+SYNTHETIC_NOTICE = "Illustrative synthetic data, not real survey results"
 
 #: Extra column keeping the country exactly as entered (``country`` becomes ISO3).
 COUNTRY_INPUT = "country_input"

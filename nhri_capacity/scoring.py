@@ -41,7 +41,8 @@ import yaml
 from . import config
 from ._io import atomic_path
 from .codebook import DIMENSIONS, Codebook, Item, load_codebook
-from .errors import SpecError, SurveyValidationError
+from .errors import OutputFormatError, SpecError, SurveyValidationError
+from .readers import SYNTHETIC_NOTICE, is_synthetic
 
 __all__ = [
     "load_spec",
@@ -636,16 +637,7 @@ def _composite(D: np.ndarray, dim_w: np.ndarray, how: str, require_all: bool) ->
 
 # ------------------------------------------------------------- public scores
 def _synthetic(data) -> bool:
-    try:
-        from .readers import is_synthetic
-
-        return bool(is_synthetic(data))
-    except ImportError:
-        pass
-    survey = data.attrs.get("survey") or {}
-    if "synthetic" in survey:
-        return bool(survey["synthetic"])
-    return bool(data.attrs.get("synthetic", False))
+    return bool(is_synthetic(data))
 
 
 def normalise_items(combined, *, spec=None, codebook=None) -> pd.DataFrame:
@@ -960,10 +952,13 @@ def write_scores(scores, path, *, codebook=None) -> Path:
     cb = codebook if codebook is not None else load_codebook()
     synthetic = bool(scores.attrs.get("synthetic", False))
     if suffix not in {".csv", ".xlsx", ".parquet", ".sav", ".dta"}:
-        raise SpecError(
+        raise OutputFormatError(
             f"Cannot write scores to {path}: suffix {path.suffix!r} is not one of "
             "'.csv', '.xlsx', '.parquet', '.sav', '.dta'"
         )
+    if synthetic and suffix in {".csv", ".xlsx", ".parquet"}:
+        # These formats have no file label: say it on every row instead.
+        scores = scores.assign(data_note=SYNTHETIC_NOTICE)
     with atomic_path(path) as tmp:
         if suffix == ".csv":
             scores.to_csv(tmp, index=False)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from nhri_capacity.codebook import DIMENSIONS, load_codebook
-from nhri_capacity.errors import SpecError, SurveyValidationError
+from nhri_capacity.errors import OutputFormatError, SpecError, SurveyValidationError
 from nhri_capacity.scoring import (
     SCORE_COLUMNS,
     combine_respondents,
@@ -387,12 +387,19 @@ def test_write_scores_round_trip(tmp_path, suffix):
         assert labels["answered_law_reform"].startswith("Law reform")
         assert "SYNTHETIC" in meta.file_label
         assert np.isnan(back.loc[back["inst_id"] == "M-1", "law_reform"]).all()
-    elif suffix == ".csv":
-        back = pd.read_csv(out)
-        assert list(back.columns) == list(SCORE_COLUMNS)
-    elif suffix == ".parquet":
-        back = pd.read_parquet(out)
+    else:
+        back = {".csv": pd.read_csv, ".xlsx": pd.read_excel, ".parquet": pd.read_parquet}[suffix](out)
+        # No file label in these formats: the synthetic notice is on every row.
+        assert list(back.columns) == [*SCORE_COLUMNS, "data_note"]
+        assert (back["data_note"] == "Illustrative synthetic data, not real survey results").all()
         assert back["composite"].isna().tolist() == s["composite"].isna().tolist()
+
+
+def test_write_scores_of_real_data_has_no_synthetic_note(tmp_path):
+    df = pd.DataFrame([row("M-1", **full_answers())])
+    s = score_survey(df, regions=REGIONS)
+    back = pd.read_csv(write_scores(s, tmp_path / "scores.csv"))
+    assert list(back.columns) == list(SCORE_COLUMNS)
 
 
 def test_write_themes_sav_has_value_labels(tmp_path):
@@ -405,7 +412,7 @@ def test_write_themes_sav_has_value_labels(tmp_path):
 
 
 def test_write_scores_refuses_unknown_suffix(tmp_path):
-    with pytest.raises(SpecError, match=r"'\.json'"):
+    with pytest.raises(OutputFormatError, match=r"'\.json'"):
         write_scores(pd.DataFrame({"a": [1]}), tmp_path / "x.json")
 
 
