@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import inspect
 import json
 import logging
 import math
@@ -248,8 +247,7 @@ class SurveyResults:
     items : DataFrame
         Normalised item scores 0-100 (index ``inst_id``).
     intervals : DataFrame
-        :func:`nhri_capacity.uncertainty.score_intervals` (empty when the
-        module is unavailable).
+        :func:`nhri_capacity.uncertainty.score_intervals`.
     synthetic : bool
         Whether the survey is illustrative synthetic data.
     meta : dict
@@ -374,15 +372,9 @@ def _institution_answers(survey: pd.DataFrame, combined: pd.DataFrame) -> pd.Dat
 
 
 def _score_intervals(frame, spec, n_draws, seed) -> pd.DataFrame:
-    try:
-        from .uncertainty import score_intervals
-    except ImportError:  # pragma: no cover - the module ships with the toolkit
-        log.warning("nhri_capacity.uncertainty is not available: briefs show no score intervals")
-        return pd.DataFrame()
-    kwargs = {"n_draws": int(n_draws), "seed": seed}
-    if "spec" in inspect.signature(score_intervals).parameters:
-        kwargs["spec"] = spec
-    return score_intervals(frame, **kwargs)
+    from .uncertainty import score_intervals
+
+    return score_intervals(frame, n_draws=int(n_draws), seed=seed, spec=spec)
 
 
 def _compute_results(frame, spec, *, n_draws, seed, sha, key, path) -> SurveyResults:
@@ -1544,7 +1536,7 @@ def peer_practices(iso3: str, results: SurveyResults, *, max_items: int = 4) -> 
             titles.add(title)
     chosen.sort(key=lambda c: c[:6])
     out = []
-    for tier, other_region, _, _, peer_id, _, p, peer_score, med in chosen:
+    for _tier, other_region, _, _, peer_id, _, p, peer_score, med in chosen:
         dim = p["capacity"]
         out.append(
             {

@@ -150,7 +150,7 @@ def _finish(ax) -> None:
 
 
 def _is_brief(obj) -> bool:
-    return hasattr(obj, "data") and isinstance(getattr(obj, "data"), dict) and "header" in obj.data
+    return hasattr(obj, "data") and isinstance(obj.data, dict) and "header" in obj.data
 
 
 def _is_results(obj) -> bool:
@@ -367,7 +367,6 @@ def plot_capacity_profile(scores_or_brief, *, country, intervals=None, ax=None):
 
         from matplotlib.lines import Line2D
 
-        region = profile.get("region") or "region"
         handles = [
             Line2D([], [], marker="o", ms=12, color=PALETTE["blue"], mec="white", ls="none", label="This institution"),
             Line2D([], [], color=PALETTE["sky"], lw=8, alpha=0.55, label="90% range over method choices"),

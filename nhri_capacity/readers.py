@@ -83,7 +83,7 @@ _META_NAMES = frozenset(
         "phonenumber", "username", "email", "audit", "instanceid", "instancename",
         "deprecatedid", "uuid", "version", "formhub", "meta", "caseid", "key",
         "submissiondate", "submitterid", "submittername", "attachmentspresent",
-        "attachmentsexpected", "status", "reviewstate", "deviceid", "edits",
+        "attachmentsexpected", "status", "reviewstate", "edits",
         "formversion",
     }
 )

@@ -935,7 +935,7 @@ def generate_sample(*, seed=DEFAULT_SEED, n_institutions=DEFAULT_N_INSTITUTIONS)
             data[name] = _categorise(row_lat, shares, low, total_sd)
 
     # -- counts and percentages --------------------------------------------
-    for name, (source, median, slope, elasticity, shape) in _COUNT_ITEMS.items():
+    for name, (_source, median, slope, elasticity, shape) in _COUNT_ITEMS.items():
         mean = median * np.exp(slope * item_latent[name] + elasticity * log_mig)
         counts = _neg_binomial(r_items, mean, shape)
         counts = np.minimum(counts, cb[name].max)
