@@ -1,15 +1,16 @@
-"""The country-brief template: parameters, no outputs, in sync with its .py twin."""
+"""The country-brief template: its parameters cell and the package calls it makes.
+
+Hygiene shared by every notebook (in sync, output-free, thin) is in test_notebooks.py.
+"""
 
 import ast
 
-import jupytext
 import nbformat
 import pytest
 
 from nhri_capacity import config
 
 TEMPLATE = config.BRIEF_TEMPLATE
-PAIRED_PY = TEMPLATE.with_suffix(".py")
 
 # The parameters the batch runner passes (nhri_capacity.batch) and their defaults.
 DOCUMENTED_PARAMETERS = {
@@ -48,49 +49,6 @@ def test_papermill_sees_the_same_parameters():
 
     inferred = papermill.inspect_notebook(str(TEMPLATE))
     assert list(inferred) == list(DOCUMENTED_PARAMETERS)
-
-
-def test_template_is_output_free(nb):
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            assert cell.outputs == [], cell.source[:60]
-            assert cell.execution_count is None, cell.source[:60]
-    # Not an executed copy saved over the template.
-    assert "papermill" not in nb.metadata
-    assert "widgets" not in nb.metadata
-
-
-def test_kernel_and_pairing_metadata(nb):
-    assert nb.metadata["kernelspec"]["name"] == "python3"
-    assert nb.metadata["kernelspec"]["language"] == "python"
-    assert nb.metadata["jupytext"]["formats"] == "ipynb,py:percent"
-
-
-def test_ipynb_in_sync_with_py():
-    from_py = jupytext.read(PAIRED_PY)
-    from_ipynb = jupytext.read(TEMPLATE)
-
-    def cells(notebook):
-        return [(c.cell_type, c.source.strip(), sorted(c.metadata.get("tags", []))) for c in notebook.cells]
-
-    assert cells(from_py) == cells(from_ipynb), (
-        "notebooks/country_brief.py and .ipynb differ: run `jupytext --sync notebooks/country_brief.py`"
-    )
-    assert from_py.metadata["kernelspec"]["name"] == from_ipynb.metadata["kernelspec"]["name"]
-
-
-def test_notebook_is_thin(nb):
-    """Only calls and display: no functions or classes defined in the notebook."""
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        source = "\n".join(
-            line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))
-        )
-        for node in ast.walk(ast.parse(source)):
-            assert not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)), (
-                f"logic belongs in the package, not the template: {cell.source[:60]!r}"
-            )
 
 
 def test_template_uses_the_package_api(nb):
