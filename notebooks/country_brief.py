@@ -41,7 +41,7 @@ n_draws = 1000  # method draws for the score intervals
 # %%
 # %matplotlib inline
 import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import SVG, Markdown, display
 
 from nhri_capacity import config
 from nhri_capacity.analysis import build_brief, survey_results
@@ -113,13 +113,6 @@ pd.DataFrame(
 )
 
 # %% [markdown]
-# ## Figures
-
-# %%
-for name, figure in brief.figures.items():
-    display(Markdown(f"**{name}**"), figure)
-
-# %% [markdown]
 # ## Write the brief's files
 # HTML and/or PDF, the figures (PNG and SVG) and `data.json` (every number in
 # the brief), each written atomically.
@@ -131,3 +124,11 @@ written = write_brief_files(
     formats=tuple(formats.split(",")),
 )
 pd.Series({name: str(path) for name, path in written.items()}, name="file").to_frame()
+
+# %% [markdown]
+# ## Figures
+# Shown from the SVG files just written (drawing them again would double the work).
+
+# %%
+for name in brief.figures:
+    display(Markdown(f"**{name}**"), SVG(filename=written[f"figures/{name}.svg"]))
