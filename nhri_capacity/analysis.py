@@ -63,6 +63,7 @@ import pandas as pd
 import yaml
 
 from . import config
+from ._missing import is_missing as _isna
 from ._io import atomic_path, sha256_file
 from .codebook import DIMENSIONS, load_codebook
 from .errors import BriefParameterError, SpecError, SurveyReadError, SurveyValidationError
@@ -74,6 +75,7 @@ __all__ = [
     "Rule",
     "survey_results",
     "build_brief",
+    "check_year",
     "migration_context",
     "treaty_context",
     "capacity_profile",
@@ -146,14 +148,6 @@ _ACCREDITATION_LABELS = {1: "A status", 2: "B status", 3: "Not accredited", 4: "
 # =============================================================================
 # Small helpers
 # =============================================================================
-def _isna(value) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, (float, np.floating)):
-        return math.isnan(value)
-    return False
-
-
 def _num(value):
     """A Python float, or None when missing or not a number."""
     if _isna(value) or isinstance(value, (bool, np.bool_)):
@@ -586,8 +580,22 @@ def _stock_years(stock: pd.DataFrame) -> list[int]:
     return sorted(int(y) for y in stock["year"].dropna().unique())
 
 
-def _check_year(year, stock: pd.DataFrame) -> int:
-    years = _stock_years(stock)
+def check_year(year, *, stock=None) -> int:
+    """Validate a migrant-stock year for a brief; None means the latest.
+
+    Raises
+    ------
+    BriefParameterError
+        Unless *year* is a whole number of the UN DESA table (1990, 1995, ... 2020).
+
+    Examples
+    --------
+    >>> check_year(None)
+    2020
+    >>> check_year("2015")
+    2015
+    """
+    years = _stock_years(_load_stock(stock))
     if year is None:
         return years[-1]
     if isinstance(year, bool):
@@ -657,7 +665,7 @@ def migration_context(iso3: str, *, year=None, stock=None) -> dict | None:
     from .migration import MIGRANT_STOCK_CITATION, MIGRANT_STOCK_LICENCE
 
     stock = _load_stock(stock)
-    year = _check_year(year, stock)
+    year = check_year(year, stock=stock)
     rows = stock[stock["is_country"].astype(bool) & (stock["iso3"] == iso3)]
     rows = rows.sort_values("year", kind="stable")
     current = rows[rows["year"] == year]
@@ -875,7 +883,7 @@ def need_and_capacity(results: SurveyResults, *, year=None, stock=None) -> pd.Da
     from .countries import country_name
 
     stock = _load_stock(stock)
-    year = _check_year(year, stock)
+    year = check_year(year, stock=stock)
     at_year = stock[stock["is_country"].astype(bool) & (stock["year"] == year)].drop_duplicates("iso3")
     at_year = at_year.set_index("iso3")
     scores = results.scores
@@ -1833,7 +1841,7 @@ def build_brief(country, *, survey=None, year=None, results=None, spec=None, sto
         results = survey_results(survey, spec=spec)
     iso3 = _check_country(country, results)
     stock = _load_stock(stock)
-    year = _check_year(year, stock)
+    year = check_year(year, stock=stock)
     treaties = _load_treaties(treaties)
     inst = results.primary_institution(iso3)
 

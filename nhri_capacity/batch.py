@@ -315,13 +315,9 @@ def _check_year(year) -> int | None:
     year fails once, before any kernel starts, not once per brief)."""
     if year is None:
         return None
-    year = _check_int(year, "year", minimum=1900, maximum=2100)
-    from .migration import load_migrant_stock
+    from .analysis import check_year
 
-    years = sorted(int(y) for y in load_migrant_stock()["year"].dropna().unique())
-    if year not in years:
-        raise BriefParameterError(f"No migrant-stock figures for {year}; available years: {years}")
-    return year
+    return check_year(year)
 
 
 def _resolve_out(out) -> Path:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -25,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ._missing import is_missing as _is_missing
 from .errors import CountryNotFoundError
 
 __all__ = ["to_iso3", "country_name", "region_of", "m49_of"]
@@ -107,15 +107,6 @@ def _lookup() -> _Lookup:
     for name, iso3 in _EXTRA_NAMES.items():
         lk.keys.setdefault(_norm(name), iso3)
     return lk
-
-
-def _is_missing(value) -> bool:
-    # Only real missing values; the string "NA" (Namibia) is a country code.
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, (float, np.floating)):
-        return math.isnan(value)
-    return False
 
 
 def _match_one(value, lk: _Lookup):
