@@ -196,7 +196,7 @@ class Codebook:
         --------
         >>> from nhri_capacity import load_codebook
         >>> cb = load_codebook()
-        >>> cb.to_frame().query("section == 'C'").groupby("dimension").size()["alliances"]
+        >>> int(cb.to_frame().query("section == 'C'").groupby("dimension").size()["alliances"])
         5
         """
         rows = []
