@@ -16,7 +16,6 @@ from nhri_capacity import config
 from nhri_capacity.analysis import (
     RULE_OPS,
     SECTIONS,
-    SurveyResults,
     build_brief,
     condition_evidence,
     evaluate_condition,
@@ -33,23 +32,6 @@ from nhri_capacity.analysis import (
 from nhri_capacity.codebook import DIMENSIONS
 from nhri_capacity.errors import BriefParameterError, SpecError
 
-N_DRAWS = 200
-
-
-@pytest.fixture(scope="session")
-def results(tmp_path_factory) -> SurveyResults:
-    # One cache folder for the session: the three test modules share one computation.
-    return survey_results(config.SAMPLE_SURVEY, n_draws=N_DRAWS, processed_dir=tmp_path_factory.getbasetemp() / "shared-processed")
-
-
-@pytest.fixture(scope="session")
-def mex(results):
-    return build_brief("MEX", results=results)
-
-
-@pytest.fixture(scope="session")
-def deu(results):
-    return build_brief("DEU", results=results)
 
 
 # --------------------------------------------------------------------------- survey results
@@ -58,7 +40,7 @@ def test_survey_results_shape(results):
     assert len(results.scores) == results.meta["n_institutions"] == 110
     assert {"MEX", "DEU"} <= set(results.countries)
     assert {"composite_p05", "composite_p95", "rank_p05", "rank_p95"} <= set(results.intervals.columns)
-    assert results.meta["n_draws"] == N_DRAWS
+    assert results.meta["n_draws"] == 200  # tests/conftest.py N_DRAWS
     assert len(results.meta["sha256"]) == 64
     assert set(results.items.index) == set(results.scores["inst_id"])
 

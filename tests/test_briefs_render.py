@@ -9,22 +9,11 @@ import struct
 
 import pytest
 
-from nhri_capacity import config
-from nhri_capacity.analysis import build_brief, survey_results
+from nhri_capacity.analysis import build_brief
 from nhri_capacity.briefs import _no_network_fetcher, html_to_pdf, render_html, write_brief_files
 from nhri_capacity.errors import BriefParameterError
 
 BANNER = "Illustrative synthetic data, not real survey results"
-
-
-@pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    return survey_results(config.SAMPLE_SURVEY, n_draws=200, processed_dir=tmp_path_factory.getbasetemp() / "shared-processed")
-
-
-@pytest.fixture(scope="module")
-def mex(results):
-    return build_brief("MEX", results=results)
 
 
 @pytest.fixture(scope="module")

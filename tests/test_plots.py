@@ -13,8 +13,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
-from nhri_capacity import config  # noqa: E402
-from nhri_capacity.analysis import build_brief, survey_results  # noqa: E402
 from nhri_capacity.migration import load_migrant_stock  # noqa: E402
 from nhri_capacity.plots import (  # noqa: E402
     SYNTHETIC_LABEL,
@@ -28,13 +26,8 @@ from nhri_capacity.plots import (  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    return survey_results(config.SAMPLE_SURVEY, n_draws=200, processed_dir=tmp_path_factory.getbasetemp() / "shared-processed")
-
-
-@pytest.fixture(scope="module")
-def brief(results):
-    return build_brief("MEX", results=results)
+def brief(mex):
+    return mex
 
 
 @pytest.fixture(scope="module")
