@@ -24,6 +24,35 @@ __all__ = ["cli", "main"]
 _SURVEY_HELP = "Survey file (.sav, .dta, .csv or .xlsx)."
 
 
+def _short_scores(scores):
+    """The scores table narrowed to what fits a terminal; the full table goes to -o."""
+    from .codebook import DIMENSIONS
+
+    short = {
+        "case_handling": "case", "campaigns": "campaigns", "law_reform": "law",
+        "international_dialogue": "intl", "alliances": "alliances",
+    }
+    table = scores[["iso3", "institution", "n_respondents", *DIMENSIONS, "composite", "flags"]].copy()
+    table["institution"] = table["institution"].str.slice(0, 40)
+    for column in [*DIMENSIONS, "composite"]:
+        table[column] = table[column].round(0).astype("Int64")
+    return table.rename(columns={**short, "n_respondents": "resp"})
+
+
+def _short_intervals(intervals):
+    """Composite with its 5-95% range and rank range, per institution."""
+    table = intervals[["iso3", "inst_id", "composite", "composite_p05", "composite_p95", "rank_p05", "rank_p95"]]
+    return table.round(1).rename(columns={"composite_p05": "p05", "composite_p95": "p95",
+                                          "rank_p05": "rank_best", "rank_p95": "rank_worst"})
+
+
+def _echo_synthetic_note(data):
+    from .readers import SYNTHETIC_NOTICE, is_synthetic
+
+    if is_synthetic(data):
+        click.echo(f"NOTE: {SYNTHETIC_NOTICE}.\n")
+
+
 def _echo_table(df, *, max_rows=None):
     import pandas as pd
 
@@ -90,15 +119,15 @@ def score(file, output, spec):
 
     FILE defaults to the bundled synthetic sample.
     """
-    from .readers import is_synthetic, read_survey
+    from .readers import read_survey
     from .scoring import score_survey, write_scores
 
     survey = read_survey(file or config.SAMPLE_SURVEY)
     scores = score_survey(survey, spec=spec)
     if output is None:
-        if is_synthetic(survey):
-            click.echo("NOTE: illustrative synthetic data, not real survey results.\n")
-        _echo_table(scores.round(1))
+        _echo_synthetic_note(survey)
+        _echo_table(_short_scores(scores))
+        click.echo("\nScores 0-100. Write every column (shares answered, regions) with -o FILE.")
     else:
         path = write_scores(scores, output)
         click.echo(f"Wrote {len(scores)} institutions to {path}")
@@ -117,13 +146,12 @@ def audit(file, output, spec):
     FILE defaults to the bundled synthetic sample.
     """
     from .audit import audit_scores, format_audit, write_audit
-    from .readers import is_synthetic, read_survey
+    from .readers import read_survey
 
     file = file or config.SAMPLE_SURVEY
     survey = read_survey(file)
     result = audit_scores(survey, spec=spec)
-    if is_synthetic(survey):
-        click.echo("NOTE: illustrative synthetic data, not real survey results.\n")
+    _echo_synthetic_note(survey)
     click.echo(format_audit(result))
     path = write_audit(result, output or config.REPORTS_DIR / "audit" / f"{Path(file).stem}_audit.xlsx")
     click.echo(f"\nWrote the audit tables to {path}")
@@ -150,7 +178,10 @@ def intervals(file, draws, seed, output, spec):
     survey = read_survey(file or config.SAMPLE_SURVEY)
     result = score_intervals(survey, n_draws=draws, seed=seed, spec=spec)
     if output is None:
-        _echo_table(result.round(1))
+        _echo_synthetic_note(survey)
+        _echo_table(_short_intervals(result))
+        click.echo(f"\nComposite 0-100 with its 5-95% range over {draws:,} method draws; rank 1 = highest."
+                   " Every dimension's range: -o FILE.")
     else:
         path = write_scores(result, output)
         click.echo(f"Wrote intervals for {len(result)} institutions to {path}")
