@@ -64,3 +64,25 @@ def test_import_stays_light():
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert res.stdout.strip() == "[]"
+
+
+def test_score_prints_a_narrow_table_with_the_synthetic_note():
+    res = CliRunner().invoke(cli, ["score"])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert lines[0] == "NOTE: Illustrative synthetic data, not real survey results."
+    header = lines[2].split()
+    assert header[:3] == ["iso3", "institution", "resp"] and "composite" in header
+    mex = next(line for line in lines if line.split()[:1] == ["MEX"])
+    assert "Mexico" in mex
+    assert max(len(line) for line in lines) < 140
+
+
+def test_score_writes_every_column_with_output(tmp_path):
+    import pandas as pd
+
+    res = CliRunner().invoke(cli, ["score", "-o", str(tmp_path / "s.csv")])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(tmp_path / "s.csv")
+    assert len(table) == 110
+    assert {"answered_alliances", "flags", "data_note"} <= set(table.columns)
