@@ -47,4 +47,4 @@ bench: $(STAMP) ## Measure speed targets (cache vs. workbook, interval draws, ba
 
 clean: ## Remove derived data and reports (keeps raw data and .venv)
 	find data/processed -mindepth 1 ! -name .gitkeep -delete
-	find reports -mindepth 1 ! -name .gitkeep ! -name README.md ! -path 'reports/screenshots*' -delete
+	find reports -mindepth 1 ! -name .gitkeep -delete
