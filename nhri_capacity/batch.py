@@ -247,7 +247,7 @@ def check_countries(countries, *, survey=None) -> list[str]:
 
     Examples
     --------
-    >>> check_countries(["mex", "DEU"])  # doctest: +SKIP
+    >>> check_countries(["mex", "DEU"])
     ['MEX', 'DEU']
     """
     survey_path = _resolve_survey(survey)
