@@ -1021,7 +1021,7 @@ def format_summary(result: BatchResult) -> str:
         f"{len(result.failed)} failed, in {result.seconds:.1f} s"
     ]
     if result.synthetic:
-        lines.append("NOTE: illustrative synthetic data, not real survey results.")
+        lines.append(f"NOTE: {SYNTHETIC_NOTICE}.")
     restarted = [o.country for o in result.outcomes if o.attempts > 1]
     if restarted:
         lines.append(f"Kernel restarted after a failed start for: {', '.join(restarted)}")
