@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 
 from ._io import atomic_path
-from .readers import SYNTHETIC_NOTICE
 from .codebook import DIMENSIONS, load_codebook
-from .scoring import _prepare, _score_arrays, _synthetic, _weights, load_spec
+from .readers import SYNTHETIC_NOTICE, is_synthetic
+from .scoring import _prepare, _score_arrays, _weights, load_spec
 
 __all__ = [
     "cronbach_alpha",
@@ -391,7 +391,7 @@ def audit_scores(data, *, spec=None, codebook=None, regions=None) -> dict[str, p
         "availability_items": avail_items,
         "availability_institutions": avail_inst,
     }
-    synthetic = _synthetic(data)
+    synthetic = is_synthetic(data)
     for table in out.values():
         table.attrs["synthetic"] = synthetic
     return out

@@ -636,10 +636,6 @@ def _composite(D: np.ndarray, dim_w: np.ndarray, how: str, require_all: bool) ->
 
 
 # ------------------------------------------------------------- public scores
-def _synthetic(data) -> bool:
-    return bool(is_synthetic(data))
-
-
 def normalise_items(combined, *, spec=None, codebook=None) -> pd.DataFrame:
     """Normalise the capacity items of combined institution rows to 0-100.
 
@@ -719,7 +715,7 @@ def item_scores(data, *, spec=None, codebook=None, regions=None, impute=True) ->
         columns=[it.name for it in prep.items],
     )
     out.attrs["dimensions"] = {it.name: it.dimension for it in prep.items}
-    out.attrs["synthetic"] = _synthetic(data)
+    out.attrs["synthetic"] = is_synthetic(data)
     return out
 
 
@@ -814,7 +810,7 @@ def score_survey(data, *, spec=None, codebook=None, regions=None) -> pd.DataFram
         _flags(D, arr["imputed"], composite, arr["dim_w"], prep.region), dtype="string"
     )
     scores = pd.DataFrame(out)[list(SCORE_COLUMNS)]
-    scores.attrs["synthetic"] = _synthetic(data)
+    scores.attrs["synthetic"] = is_synthetic(data)
     scores.attrs["spec"] = spec
     return scores
 
@@ -854,7 +850,7 @@ def score_themes(data, *, codebook=None, spec=None) -> pd.DataFrame:
     out = combined[["inst_id", "iso3"]].copy()
     for it in themes:
         out[it.dimension] = combined[it.name].astype("Float64")
-    out.attrs["synthetic"] = _synthetic(data)
+    out.attrs["synthetic"] = is_synthetic(data)
     return out
 
 

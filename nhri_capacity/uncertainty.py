@@ -31,6 +31,7 @@ import pandas as pd
 
 from .codebook import DIMENSIONS, load_codebook
 from .errors import SpecError
+from .readers import is_synthetic
 from .scoring import (
     AGGREGATIONS,
     IMPUTATIONS,
@@ -39,7 +40,6 @@ from .scoring import (
     _dimension_scores,
     _prepare,
     _score_arrays,
-    _synthetic,
     _weights,
     load_spec,
 )
@@ -222,7 +222,7 @@ def score_intervals(
         out[f"{dim}_p05"] = f64(d_q[0][:, d])
         out[f"{dim}_p95"] = f64(d_q[2][:, d])
     result = pd.DataFrame(out)
-    result.attrs["synthetic"] = _synthetic(data)
+    result.attrs["synthetic"] = is_synthetic(data)
     result.attrs["spec"] = spec
     result.attrs["uncertainty"] = {
         "n_draws": int(n_draws),
