@@ -84,13 +84,9 @@ def data(refresh, processed_dir):
     Reads the UN DESA workbook and the treaty files in data/raw/, writes Parquet
     tables with provenance under data/processed/, and prints what it read.
     """
-    from .pipeline import build_processed_tables
+    from .pipeline import build_processed_tables, format_build_summary
 
-    for entry in build_processed_tables(processed_dir=processed_dir, refresh=refresh):
-        click.echo(
-            f"{entry['table']}: {entry['rows']:,} rows from {entry['source']} "
-            f"({entry['edition']}; {entry['status']}) -> {entry['output']}"
-        )
+    click.echo(format_build_summary(build_processed_tables(processed_dir=processed_dir, refresh=refresh)))
 
 
 @cli.command()

@@ -86,3 +86,12 @@ def test_score_writes_every_column_with_output(tmp_path):
     table = pd.read_csv(tmp_path / "s.csv")
     assert len(table) == 110
     assert {"answered_alliances", "flags", "data_note"} <= set(table.columns)
+
+
+def test_data_prints_sources_editions_and_row_counts(tmp_path):
+    res = CliRunner().invoke(cli, ["data", "--processed-dir", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "migrant_stock: built, 1,974 rows, edition International Migrant Stock 2020" in res.output
+    assert "treaty_status: built, 3,474 rows, edition status as compiled in 2022" in res.output
+    assert "undesa_pd_2020_ims_stock_by_sex_and_destination.xlsx" in res.output
+    assert (tmp_path / "migrant_stock.parquet").is_file()
