@@ -23,7 +23,7 @@ How a batch runs
    path, an int year, an int number of draws, a checked format list and a
    resolved output folder reach papermill, which writes them into the
    notebook as Python literals.
-2. The scores and their intervals (:func:`nhri_capacity.analysis.survey_results`)
+2. The scores and their intervals (:func:`nhri_capacity.brief.content.survey_results`)
    are computed once, in this process, so that every kernel reads them from
    the on-disk cache instead of computing them (and writing the cache) at the
    same time.
@@ -70,11 +70,12 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .common.version import toolkit_version
 from . import config
-from ._io import atomic_write_text, sha256_file
-from .briefs import BRIEF_FORMATS, check_formats
+from .common.io import atomic_write_text, sha256_file
+from .render.html import BRIEF_FORMATS, check_formats
 from .errors import BriefParameterError
-from .readers import SYNTHETIC_NOTICE
+from .survey.readers import SYNTHETIC_NOTICE
 
 __all__ = [
     "BriefOutcome",
@@ -192,7 +193,7 @@ def _resolve_survey(survey) -> Path:
         raise BriefParameterError(f"Survey file not found: {path}") from None
     if not path.is_file():
         raise BriefParameterError(f"Survey path is not a file: {path}")
-    from .readers import READ_FORMATS
+    from .survey.readers import READ_FORMATS
 
     if path.suffix.lower() not in READ_FORMATS:
         raise BriefParameterError(
@@ -204,7 +205,7 @@ def _resolve_survey(survey) -> Path:
 
 @functools.lru_cache(maxsize=8)
 def _survey_facts_cached(path: str, sha: str) -> tuple[tuple[str, ...], bool]:
-    from .readers import is_synthetic, read_survey
+    from .survey.readers import is_synthetic, read_survey
 
     # Institutions set aside for broken rows still count as in the survey:
     # their brief is attempted and fails with the row errors, the others go on.
@@ -259,7 +260,7 @@ def check_countries(countries, *, survey=None) -> list[str]:
     if not countries:
         raise BriefParameterError("No countries given")
 
-    from .countries import to_iso3
+    from .reference.countries import to_iso3
 
     available, _ = _survey_facts(survey_path)
     in_survey = set(available)
@@ -315,7 +316,7 @@ def _check_year(year) -> int | None:
     year fails once, before any kernel starts, not once per brief)."""
     if year is None:
         return None
-    from .analysis import check_year
+    from .brief.content import check_year
 
     return check_year(year)
 
@@ -402,11 +403,6 @@ def resolve_kernel_name(kernel_name: str | None = None) -> str:
 # --------------------------------------------------------------------------- #
 # Markers (resume)
 # --------------------------------------------------------------------------- #
-def _toolkit_version() -> str:
-    from . import __version__
-
-    return __version__
-
 
 @functools.lru_cache(maxsize=1)
 def _package_sha256() -> str:
@@ -431,7 +427,7 @@ def _inputs(iso3, *, survey_sha, template_sha, formats, year, n_draws) -> dict:
         "country": iso3,
         "survey_sha256": survey_sha,
         "template_sha256": template_sha,
-        "toolkit_version": _toolkit_version(),
+        "toolkit_version": toolkit_version(),
         "package_sha256": _package_sha256(),
         "formats": sorted(formats),
         "year": year,
@@ -937,7 +933,7 @@ def run_batch(
     n_jobs = _default_jobs() if jobs is None else _check_int(jobs, "jobs", minimum=1)
 
     # Scores and intervals once, here: the kernels then read the cache.
-    from .analysis import survey_results
+    from .brief.content import survey_results
 
     survey_results(plan.survey_path, n_draws=plan.n_draws)
 
@@ -1036,7 +1032,7 @@ def format_summary(result: BatchResult) -> str:
 def _index_columns():
     """Key-figure columns of the index: (key in data.json, heading, formatter, numeric)."""
     # The brief's own formatters, so the index shows numbers as the briefs do.
-    from .briefs import fmt_pct, fmt_score, fmt_status, fmt_thousands
+    from .render.html import fmt_pct, fmt_score, fmt_status, fmt_thousands
 
     return (
         ("institution", "Institution", lambda v: "" if v is None else str(v), False),
@@ -1121,7 +1117,7 @@ def _render_index(result: BatchResult) -> str:
         "<title>NHRI capacity: country briefs</title>",
         f"<style>{_INDEX_CSS}</style></head><body>",
         "<h1>NHRI capacity to protect migrants' rights: country briefs</h1>",
-        f'<p class="meta">Generated {esc(_now_iso())} by nhri-capacity {esc(_toolkit_version())}'
+        f'<p class="meta">Generated {esc(_now_iso())} by nhri-capacity {esc(toolkit_version())}'
         + (f" from <code>{esc(result.survey.name)}</code>" if result.survey else "")
         + f". {len(result.outcomes) - len(result.failed)} briefs"
         + (f", {len(result.failed)} failed" if result.failed else "")

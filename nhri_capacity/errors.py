@@ -52,7 +52,7 @@ class SurveyValidationError(NHRICapacityError):
     Attributes
     ----------
     problems : list
-        The :class:`nhri_capacity.validation.Problem` records found.
+        The :class:`nhri_capacity.survey.validation.Problem` records found.
     """
 
     def __init__(self, message, problems=None):

@@ -44,8 +44,7 @@ import pandas as pd
 from IPython.display import SVG, Markdown, display
 
 from nhri_capacity import config
-from nhri_capacity.analysis import build_brief, survey_results
-from nhri_capacity.briefs import write_brief_files
+from nhri_capacity import build_brief, survey_results, write_brief_files
 
 pd.set_option("display.max_colwidth", None)
 

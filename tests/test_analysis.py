@@ -1,4 +1,4 @@
-"""Brief content (nhri_capacity.analysis): no kernel, no rendering.
+"""Brief content (nhri_capacity.brief.content): no kernel, no rendering.
 
 One SurveyResults of the bundled sample (200 draws, cached in a temporary
 folder) is shared by the whole session.
@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from nhri_capacity import config
-from nhri_capacity.analysis import (
+from nhri_capacity.brief.content import (
     RULE_OPS,
     SECTIONS,
     build_brief,
@@ -29,7 +29,7 @@ from nhri_capacity.analysis import (
     theme_profile,
     weakness_order,
 )
-from nhri_capacity.codebook import DIMENSIONS
+from nhri_capacity.survey.codebook import DIMENSIONS
 from nhri_capacity.errors import BriefParameterError, SpecError
 
 
@@ -117,7 +117,7 @@ def test_capacity_not_a_league_table(mex):
             assert row["p05"] <= row["p95"]
     assert all(s["gap_global"] > 0 for s in cap["strengths"])
     assert all(a["gap_global"] < 0 for a in cap["areas_to_develop"])
-    from nhri_capacity.briefs import render_html
+    from nhri_capacity.render.html import render_html
 
     html = render_html(mex, figures={})
     assert "rank" not in html.lower().replace("not a ranking", "")
@@ -159,7 +159,7 @@ def test_unknown_iso3_lists_available_codes(results):
 
 
 def test_iso3_not_in_survey_lists_available_codes(results):
-    from nhri_capacity.migration import load_migrant_stock
+    from nhri_capacity.reference.migration import load_migrant_stock
 
     stock = load_migrant_stock()
     absent = sorted(set(stock.loc[stock["is_country"], "iso3"].dropna()) - set(results.countries))[0]

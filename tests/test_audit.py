@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nhri_capacity.audit import (
+from nhri_capacity.scoring.audit import (
     AUDIT_TABLES,
     audit_scores,
     cronbach_alpha,
@@ -12,7 +12,7 @@ from nhri_capacity.audit import (
     item_rest_correlations,
     write_audit,
 )
-from nhri_capacity.codebook import DIMENSIONS, load_codebook
+from nhri_capacity.survey.codebook import DIMENSIONS, load_codebook
 
 pg = pytest.importorskip("pingouin")
 
@@ -121,7 +121,7 @@ def test_audit_tables_and_columns(audit):
 
 
 def test_alpha_table_matches_pingouin_on_the_normalised_items(audit):
-    from nhri_capacity.scoring import item_scores
+    from nhri_capacity.scoring.scores import item_scores
 
     items = item_scores(_survey(), impute=False)
     cols = [it.name for it in CB.scored_items("law_reform")]
@@ -145,7 +145,7 @@ def test_pca_explained_variance_sums_to_one(audit):
 
 def test_pca_eigenvalues_match_numpy(audit):
     dims = audit_scores(_survey(), regions={}, spec={})  # same numbers, fresh run
-    from nhri_capacity.scoring import score_survey
+    from nhri_capacity.scoring.scores import score_survey
 
     s = score_survey(_survey(), regions={})
     data = s[list(DIMENSIONS)].astype(float).dropna()

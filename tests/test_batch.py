@@ -10,7 +10,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nhri_capacity import batch, config
+from nhri_capacity import batch
+
+from nhri_capacity import config
 from nhri_capacity.errors import BriefParameterError
 
 PARAMETERS_SOURCE = (
@@ -55,14 +57,14 @@ def survey(tmp_path_factory):
     """The bundled sample survey (generated into a temporary folder if absent)."""
     if config.SAMPLE_SURVEY.is_file():
         return config.SAMPLE_SURVEY
-    from nhri_capacity.sample import write_sample
+    from nhri_capacity.survey.sample import write_sample
 
     return write_sample(tmp_path_factory.mktemp("survey") / config.SAMPLE_SURVEY.name)
 
 
 @pytest.fixture(scope="session")
 def survey_codes(survey):
-    from nhri_capacity.readers import read_survey
+    from nhri_capacity.survey.readers import read_survey
 
     return sorted(set(read_survey(survey)["country"].dropna()))
 
@@ -374,7 +376,7 @@ def test_index_is_written_atomically(tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr("nhri_capacity._io.os.replace", broken_replace)
+    monkeypatch.setattr("nhri_capacity.common.io.os.replace", broken_replace)
     with pytest.raises(OSError):
         batch.write_index(result)
     assert index.read_text() == "OLD"
@@ -496,7 +498,7 @@ def test_batch_refuses_unknown_or_no_formats_before_any_kernel(tmp_path):
 @pytest.mark.slow
 def test_broken_survey_row_fails_that_country_only(tmp_path):
     """A row with an invalid code fails its country's brief; the other briefs are made."""
-    from nhri_capacity.readers import read_survey, write_survey
+    from nhri_capacity.survey.readers import read_survey, write_survey
 
     import pandas as pd
 

@@ -1,4 +1,4 @@
-"""Brief files (nhri_capacity.briefs): HTML, PDF, figures and data.json, no kernel."""
+"""Brief files (nhri_capacity.render.html): HTML, PDF, figures and data.json, no kernel."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import struct
 
 import pytest
 
-from nhri_capacity.analysis import build_brief
-from nhri_capacity.briefs import _no_network_fetcher, html_to_pdf, render_html, write_brief_files
+from nhri_capacity.brief.content import build_brief
+from nhri_capacity.render.html import _no_network_fetcher, html_to_pdf, render_html, write_brief_files
 from nhri_capacity.errors import BriefParameterError
 
 BANNER = "Illustrative synthetic data, not real survey results"

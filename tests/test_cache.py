@@ -1,4 +1,4 @@
-"""Tests for nhri_capacity._cache (the Parquet cache) and nhri_capacity.pipeline."""
+"""Tests for nhri_capacity.common.cache (the Parquet cache) and nhri_capacity.reference.build."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 
 import nhri_capacity
-from nhri_capacity import _cache, config
-from nhri_capacity._cache import cached_table, is_fresh, read_provenance, source_sha256
-from nhri_capacity.migration import load_migrant_stock
-from nhri_capacity.pipeline import build_processed_tables, format_build_summary
+from nhri_capacity.common import cache as _cache
+from nhri_capacity import config
+from nhri_capacity.common.cache import cached_table, is_fresh, read_provenance, source_sha256
+from nhri_capacity.reference.migration import load_migrant_stock
+from nhri_capacity.reference.build import build_processed_tables, format_build_summary
 
 
 def _frame():
@@ -171,7 +172,7 @@ def test_builder_must_return_a_frame(source, tmp_path):
 def test_other_toolkit_version_rebuilds(source, tmp_path, monkeypatch):
     builder = Builder()
     _cached(source, builder, tmp_path)
-    monkeypatch.setattr(_cache, "_toolkit_version", lambda: "99.0")
+    monkeypatch.setattr(_cache, "toolkit_version", lambda: "99.0")
     _cached(source, builder, tmp_path)
     assert builder.calls == 2
 
@@ -189,7 +190,7 @@ def test_migrant_stock_second_load_reads_parquet(tmp_path, monkeypatch):
     assert meta["edition"] == "International Migrant Stock 2020"
     assert meta["rows"] == len(first)
     assert meta["source"] == "data/raw/undesa_pd_2020_ims_stock_by_sex_and_destination.xlsx"
-    monkeypatch.setattr("nhri_capacity.migration._parse_workbook", _fail)
+    monkeypatch.setattr("nhri_capacity.reference.migration._parse_workbook", _fail)
     second = load_migrant_stock(processed_dir=tmp_path)
     pd.testing.assert_frame_equal(first, second)
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from nhri_capacity.codebook import DIMENSIONS, load_codebook
+from nhri_capacity.survey.codebook import DIMENSIONS, load_codebook
 from nhri_capacity.errors import SpecError
 
 

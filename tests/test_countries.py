@@ -1,4 +1,4 @@
-"""Tests for nhri_capacity.countries: names and codes to ISO3 and back."""
+"""Tests for nhri_capacity.reference.countries: names and codes to ISO3 and back."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nhri_capacity import config, countries
-from nhri_capacity.countries import country_name, m49_of, region_of, to_iso3
+from nhri_capacity import config
+
+from nhri_capacity.reference import countries
+from nhri_capacity.reference.countries import country_name, m49_of, region_of, to_iso3
 from nhri_capacity.errors import CountryNotFoundError, NHRICapacityError
-from nhri_capacity.migration import load_migrant_stock
+from nhri_capacity.reference.migration import load_migrant_stock
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +148,7 @@ def test_region_of_reads_the_cached_table(tmp_path, monkeypatch):
         assert region_of("MEX") == "Latin America and the Caribbean"
         assert (tmp_path / "migrant_stock.parquet").exists()
         # Once loaded, the regions come from memory, not the workbook.
-        monkeypatch.setattr("nhri_capacity.migration._parse_workbook", _fail)
+        monkeypatch.setattr("nhri_capacity.reference.migration._parse_workbook", _fail)
         assert region_of("DEU") == "Europe and Northern America"
     finally:
         countries._default_regions.cache_clear()

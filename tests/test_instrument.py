@@ -2,7 +2,7 @@
 
 The XLSForm must convert with pyxform without warnings, carry every codebook
 question with the right type and choices, and produce the export column names
-that :func:`nhri_capacity.instrument.kobo_export_columns` documents; a simulated
+that :func:`nhri_capacity.survey.instrument.kobo_export_columns` documents; a simulated
 KoboToolbox export of it must come back through ``read_survey``.
 """
 
@@ -15,9 +15,9 @@ import pytest
 import yaml
 
 from nhri_capacity import config
-from nhri_capacity.codebook import load_codebook
+from nhri_capacity.survey.codebook import load_codebook
 from nhri_capacity.errors import NHRICapacityError, SpecError
-from nhri_capacity.instrument import (
+from nhri_capacity.survey.instrument import (
     FORM_ID,
     kobo_export_columns,
     questionnaire_html,
@@ -468,7 +468,7 @@ def _check_read_back(cb, df, responses):
 
 @pytest.mark.parametrize("fmt,split", [("csv", False), ("xlsx", True)])
 def test_kobo_values_export_reads_back(tmp_path, cb, fmt, split):
-    from nhri_capacity.readers import read_survey
+    from nhri_capacity.survey.readers import read_survey
 
     responses = _responses(cb)
     export = _kobo_values_export(cb, responses, split=split)
@@ -483,7 +483,7 @@ def test_kobo_values_export_reads_back(tmp_path, cb, fmt, split):
 
 
 def test_kobo_labels_export_reads_back(tmp_path, cb):
-    from nhri_capacity.readers import read_survey
+    from nhri_capacity.survey.readers import read_survey
 
     responses = _responses(cb)
     export = _kobo_labels_export(cb, responses)

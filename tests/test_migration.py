@@ -1,4 +1,4 @@
-"""Tests for nhri_capacity.migration: the UN DESA migrant stock workbook."""
+"""Tests for nhri_capacity.reference.migration: the UN DESA migrant stock workbook."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from nhri_capacity import config
 from nhri_capacity.errors import DataFileError
-from nhri_capacity.migration import (
+from nhri_capacity.reference.migration import (
     MIGRANT_STOCK_CITATION,
     MIGRANT_STOCK_COLUMNS,
     MIGRANT_STOCK_LICENCE,

@@ -1,4 +1,4 @@
-"""Charts (nhri_capacity.plots): return Axes, reuse a given Axes, leave pyplot and rcParams alone."""
+"""Charts (nhri_capacity.render.plots): return Axes, reuse a given Axes, leave pyplot and rcParams alone."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
-from nhri_capacity.migration import load_migrant_stock  # noqa: E402
-from nhri_capacity.plots import (  # noqa: E402
+from nhri_capacity.reference.migration import load_migrant_stock  # noqa: E402
+from nhri_capacity.render.plots import (  # noqa: E402
     SYNTHETIC_LABEL,
     brief_figures,
     plot_capacity_profile,

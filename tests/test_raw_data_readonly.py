@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 
 from nhri_capacity import config
-from nhri_capacity.migration import load_migrant_stock
-from nhri_capacity.pipeline import build_processed_tables
-from nhri_capacity.treaties import load_treaty_status
+from nhri_capacity.reference.migration import load_migrant_stock
+from nhri_capacity.reference.build import build_processed_tables
+from nhri_capacity.reference.treaties import load_treaty_status
 
 
 def _snapshot(folder):

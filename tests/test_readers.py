@@ -5,7 +5,7 @@ import pyreadstat
 import pytest
 
 from nhri_capacity.errors import OutputFormatError, SurveyReadError, SurveyValidationError
-from nhri_capacity.readers import (
+from nhri_capacity.survey.readers import (
     SYNTHETIC_FILE_LABEL,
     is_synthetic,
     read_survey,

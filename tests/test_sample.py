@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 
 from nhri_capacity import config
-from nhri_capacity._io import sha256_file
-from nhri_capacity.codebook import DIMENSIONS, load_codebook
+from nhri_capacity.common.io import sha256_file
+from nhri_capacity.survey.codebook import DIMENSIONS, load_codebook
 from nhri_capacity.errors import NHRICapacityError
-from nhri_capacity.migration import load_migrant_stock
-from nhri_capacity.readers import SYNTHETIC_FILE_LABEL, read_survey, survey_meta
-from nhri_capacity.sample import (
+from nhri_capacity.reference.migration import load_migrant_stock
+from nhri_capacity.survey.readers import SYNTHETIC_FILE_LABEL, read_survey, survey_meta
+from nhri_capacity.survey.sample import (
     DEFAULT_SEED,
     SampleParameterError,
     generate_sample,

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nhri_capacity.codebook import DIMENSIONS, load_codebook
+from nhri_capacity.survey.codebook import DIMENSIONS, load_codebook
 from nhri_capacity.errors import OutputFormatError, SpecError, SurveyValidationError
-from nhri_capacity.scoring import (
+from nhri_capacity.scoring.scores import (
     SCORE_COLUMNS,
     combine_respondents,
     item_scores,
@@ -431,7 +431,7 @@ def test_scores_the_bundled_sample_when_present():
 
     if not config.SAMPLE_SURVEY.exists():
         pytest.skip("sample survey not generated")
-    from nhri_capacity.readers import read_survey
+    from nhri_capacity.survey.readers import read_survey
 
     survey = read_survey(config.SAMPLE_SURVEY)
     s = score_survey(survey, regions={})  # regions: not what this test is about

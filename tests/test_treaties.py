@@ -1,4 +1,4 @@
-"""Tests for nhri_capacity.treaties: ratification status of UN human rights treaties."""
+"""Tests for nhri_capacity.reference.treaties: ratification status of UN human rights treaties."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from nhri_capacity import config
 from nhri_capacity.errors import CountryNotFoundError, DataFileError
-from nhri_capacity.treaties import (
+from nhri_capacity.reference.treaties import (
     CORE_TREATIES,
     TREATIES,
     TREATY_NAMES,
@@ -123,7 +123,7 @@ def test_treaty_profile_unknown_country(status):
 def test_cache_round_trip(tmp_path, status, monkeypatch):
     first = load_treaty_status(processed_dir=tmp_path)
     pd.testing.assert_frame_equal(first, status)
-    monkeypatch.setattr("nhri_capacity.treaties._parse_folder", _fail)
+    monkeypatch.setattr("nhri_capacity.reference.treaties._parse_folder", _fail)
     second = load_treaty_status(processed_dir=tmp_path)
     pd.testing.assert_frame_equal(second, status)
     assert (tmp_path / "treaty_status.provenance.json").exists()

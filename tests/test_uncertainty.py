@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nhri_capacity.codebook import DIMENSIONS, load_codebook
+from nhri_capacity.survey.codebook import DIMENSIONS, load_codebook
 from nhri_capacity.errors import SpecError
-from nhri_capacity.scoring import score_survey
-from nhri_capacity.uncertainty import _ranks, score_intervals
+from nhri_capacity.scoring.scores import score_survey
+from nhri_capacity.scoring.uncertainty import _ranks, score_intervals
 
 CB = load_codebook()
 REGIONS = {"MEX": "Latin America and the Caribbean", "KEN": "Sub-Saharan Africa", "IND": "Central and Southern Asia"}

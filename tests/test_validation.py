@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from nhri_capacity.readers import read_survey_raw, write_survey
-from nhri_capacity.validation import Problem, format_report, validate_command, validate_survey
+from nhri_capacity.survey.readers import read_survey_raw, write_survey
+from nhri_capacity.survey.validation import Problem, format_report, validate_command, validate_survey
 
 
 def valid_frame():

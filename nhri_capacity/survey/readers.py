@@ -14,7 +14,7 @@ column per choice. Kobo's bookkeeping columns (``_id``, ``_uuid``, ``start``...)
 are ignored.
 
 :func:`read_survey_raw` does the same column and label mapping but leaves the
-values as they are in the file, so that :mod:`nhri_capacity.validation` can
+values as they are in the file, so that :mod:`nhri_capacity.survey.validation` can
 report bad values exactly as the user typed them, with their row numbers.
 
 Row numbers (the index of the raw frame, and ``Problem.row``) are the numbers a
@@ -38,9 +38,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._io import atomic_path, sha256_file
+from ..common.io import atomic_path, sha256_file
 from .codebook import Codebook, Item, load_codebook
-from .errors import NHRICapacityError, OutputFormatError, SurveyReadError, SurveyValidationError
+from ..errors import NHRICapacityError, OutputFormatError, SurveyReadError, SurveyValidationError
 
 __all__ = [
     "read_survey",
@@ -100,7 +100,7 @@ _TRUE_FALSE = {"true": 1, "false": 0, "selected": 1, "not selected": 0, "yes": 1
 
 
 # --------------------------------------------------------------------------
-# small value helpers (also used by nhri_capacity.validation)
+# small value helpers (also used by nhri_capacity.survey.validation)
 # --------------------------------------------------------------------------
 def _norm_key(text) -> str:
     """Normalise a header or a label for matching: case, spacing and quote styles ignored."""
@@ -590,7 +590,7 @@ def read_survey_raw(path, *, codebook=None):
     texts) and choice labels are replaced by their codes, but nothing is
     converted or checked: a ``'7'`` or a ``'maybe'`` stays as it was typed.
     Only personal-data columns are dropped. This is what
-    :func:`nhri_capacity.validation.validate_survey` checks.
+    :func:`nhri_capacity.survey.validation.validate_survey` checks.
 
     Parameters
     ----------
@@ -803,7 +803,7 @@ def _to_survey_frame(raw: pd.DataFrame, meta: dict, cb: Codebook):
     country = cb.country_variable
     notices = []
     if country in data:
-        from .countries import to_iso3
+        from ..reference.countries import to_iso3
 
         if COUNTRY_INPUT in raw.columns:
             entered = pd.array([_parse_text(v) for v in raw[COUNTRY_INPUT]], dtype="string")
@@ -838,7 +838,7 @@ def read_survey(path, *, codebook=None, validate=True, set_aside_invalid=False) 
     codebook : Codebook, str or Path, optional
         The codebook (the bundled one by default).
     validate : bool, default True
-        Check the file first (:func:`nhri_capacity.validation.validate_survey`)
+        Check the file first (:func:`nhri_capacity.survey.validation.validate_survey`)
         and raise if it has errors. With False, unreadable values and unknown
         countries become missing and are only mentioned in the notices.
     set_aside_invalid : bool, default False
@@ -949,7 +949,7 @@ def _set_aside_rows(raw: pd.DataFrame, errors, cb):
     drop = raw.index.isin(bad_rows)
     if inst_col in raw:
         drop |= raw[inst_col].map(lambda v: not _is_blank(v) and str(v) in bad_inst).to_numpy(dtype=bool)
-    from .countries import to_iso3
+    from ..reference.countries import to_iso3
 
     set_aside = {}
     for row, record in raw.loc[drop].iterrows():

@@ -27,8 +27,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import config
-from ._io import atomic_path, atomic_write_text, sha256_file
+from .version import toolkit_version
+from .. import config
+from .io import atomic_path, atomic_write_text, sha256_file
 
 __all__ = [
     "cached_table",
@@ -40,12 +41,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-
-def _toolkit_version() -> str:
-    # Imported late: the package imports its modules, not the other way round.
-    from . import __version__
-
-    return __version__
 
 
 def _processed_dir(processed_dir) -> Path:
@@ -156,7 +151,7 @@ def is_fresh(name: str, *, source, processed_dir=None, _sha=None) -> bool:
     if meta is None or not parquet_path.is_file():
         return False
     sha = _sha if _sha is not None else source_sha256(source)
-    return meta.get("sha256") == sha and meta.get("toolkit_version") == _toolkit_version()
+    return meta.get("sha256") == sha and meta.get("toolkit_version") == toolkit_version()
 
 
 def _read_cached(parquet_path: Path, meta: dict) -> pd.DataFrame:
@@ -272,7 +267,7 @@ def cached_table(
         "columns": list(map(str, frame.columns)),
         "dtypes": {str(c): str(t) for c, t in frame.dtypes.items()},
         "parquet_sha256": parquet_sha,
-        "toolkit_version": _toolkit_version(),
+        "toolkit_version": toolkit_version(),
     }
     if source.is_dir():
         meta["files"] = {

@@ -32,8 +32,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._io import atomic_path
-from .codebook import load_codebook
+from ..common.io import atomic_path
+from ..survey.codebook import load_codebook
 
 __all__ = [
     "plot_capacity_profile",
@@ -256,7 +256,7 @@ def _score(value) -> str:
 
 
 def _country_label(iso3) -> str:
-    from .countries import country_name
+    from ..reference.countries import country_name
 
     name = country_name(str(iso3), strict=False) if iso3 else None
     return str(name) if isinstance(name, str) else str(iso3)
@@ -273,7 +273,7 @@ def _join(names: list[str]) -> str:
 # =============================================================================
 def _capacity_rows(scores_or_brief, country, intervals):
     """(profile dict, country name, synthetic) from a Brief, SurveyResults or scores frame."""
-    from .analysis import SurveyResults, capacity_profile
+    from ..brief.content import SurveyResults, capacity_profile
 
     if _is_brief(scores_or_brief):
         data = scores_or_brief.data
@@ -283,7 +283,7 @@ def _capacity_rows(scores_or_brief, country, intervals):
         return capacity_profile(country, res), _country_label(country), bool(res.synthetic)
     if isinstance(scores_or_brief, pd.DataFrame):
         scores = scores_or_brief
-        from .readers import is_synthetic
+        from ..survey.readers import is_synthetic
 
         res = SurveyResults(
             survey=pd.DataFrame(), scores=scores, themes=pd.DataFrame(), items=pd.DataFrame(),
@@ -308,12 +308,12 @@ def plot_capacity_profile(scores_or_brief, *, country, intervals=None, ax=None):
     Parameters
     ----------
     scores_or_brief : Brief, SurveyResults or DataFrame
-        A :class:`~nhri_capacity.analysis.Brief`, the survey results, or a
-        scores frame from :func:`nhri_capacity.scoring.score_survey`.
+        A :class:`~nhri_capacity.brief.content.Brief`, the survey results, or a
+        scores frame from :func:`nhri_capacity.scoring.scores.score_survey`.
     country : str
         ISO3 code of the country whose (first) institution is shown.
     intervals : DataFrame, optional
-        :func:`nhri_capacity.uncertainty.score_intervals`, when a scores
+        :func:`nhri_capacity.scoring.uncertainty.score_intervals`, when a scores
         frame is given (Brief and SurveyResults carry their own).
     ax : matplotlib Axes, optional
         Drawn on if given; otherwise a new figure is made.
@@ -434,7 +434,7 @@ def plot_migrant_trend(stock, *, country, ax=None, year=None):
     Parameters
     ----------
     stock : DataFrame or Brief
-        :func:`nhri_capacity.migration.load_migrant_stock`, or a Brief (its
+        :func:`nhri_capacity.reference.migration.load_migrant_stock`, or a Brief (its
         ``migration.trend``).
     country : str
         ISO3 code.
@@ -491,7 +491,7 @@ def plot_migrant_trend(stock, *, country, ax=None, year=None):
 # Need and capacity
 # =============================================================================
 def _need_frame(results, year, stock):
-    from .analysis import need_and_capacity
+    from ..brief.content import need_and_capacity
 
     if _is_brief(results):
         brief = results
@@ -518,7 +518,7 @@ def plot_need_capacity(results, *, country=None, year=None, ax=None, stock=None)
     ----------
     results : SurveyResults, Brief or DataFrame
         Survey results, a Brief, or a frame from
-        :func:`nhri_capacity.analysis.need_and_capacity`.
+        :func:`nhri_capacity.brief.content.need_and_capacity`.
     country : str, optional
         ISO3 code to highlight.
     year : int, optional
@@ -618,7 +618,7 @@ def plot_need_capacity(results, *, country=None, year=None, ax=None, stock=None)
 # Themes
 # =============================================================================
 def _theme_items(themes, country):
-    from .analysis import theme_profile
+    from ..brief.content import theme_profile
 
     if _is_brief(themes):
         sec = themes.data.get("themes") or {}
@@ -631,7 +631,7 @@ def _theme_items(themes, country):
         labels = dict(load_codebook().themes)
         frame = themes
         if "region" not in frame.columns:
-            from .countries import region_of
+            from ..reference.countries import region_of
 
             frame = frame.assign(region=region_of(frame["iso3"].astype("string"), strict=False))
         mine = frame[frame["iso3"] == country]
@@ -653,7 +653,7 @@ def _theme_items(themes, country):
                     "regional_median": None if pd.isna(reg) else float(reg),
                 }
             )
-        from .readers import is_synthetic
+        from ..survey.readers import is_synthetic
 
         return items, _country_label(country), bool(is_synthetic(themes)), None if pd.isna(region) else str(region)
     raise TypeError(f"plot_themes needs a Brief, SurveyResults or a score_themes() frame, not {type(themes).__name__}")
@@ -670,7 +670,7 @@ def plot_themes(themes, *, country, ax=None):
     ----------
     themes : Brief, SurveyResults or DataFrame
         A Brief, survey results, or a frame from
-        :func:`nhri_capacity.scoring.score_themes` (regions are looked up
+        :func:`nhri_capacity.scoring.scores.score_themes` (regions are looked up
         when it has no ``region`` column).
     country : str
         ISO3 code.

@@ -17,7 +17,7 @@ Constructing Composite Indicators*, 2008; COINr):
 The rules live in ``resources/scoring_spec.yaml`` (documented there); a user's
 YAML or dict is merged over it by :func:`load_spec`. Everything after the
 respondent combination is plain numpy on an institution x item matrix, so a
-whole survey scores in milliseconds and :mod:`nhri_capacity.uncertainty` can
+whole survey scores in milliseconds and :mod:`nhri_capacity.scoring.uncertainty` can
 re-run the arithmetic thousands of times.
 
 Theme activity (section D) is reported by :func:`score_themes` and kept out of
@@ -36,13 +36,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from . import config
-from ._io import atomic_path
-from .codebook import DIMENSIONS, Codebook, Item, load_codebook
-from .errors import OutputFormatError, SpecError, SurveyValidationError
-from .readers import SYNTHETIC_NOTICE, is_synthetic
+from .. import config
+from ..common.yamlfile import load_yaml
+from ..common.io import atomic_path
+from ..survey.codebook import DIMENSIONS, Codebook, Item, load_codebook
+from ..errors import OutputFormatError, SpecError, SurveyValidationError
+from ..survey.readers import SYNTHETIC_NOTICE, is_synthetic
 
 __all__ = [
     "load_spec",
@@ -112,18 +112,7 @@ def _default_spec() -> dict:
 
 
 def _read_spec_file(path) -> dict:
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecError(f"Scoring spec file not found: {path}") from None
-    except yaml.YAMLError as exc:
-        raise SpecError(f"Scoring spec {path} is not valid YAML: {exc}") from None
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise SpecError(f"Scoring spec {path} must be a mapping of keys to values, not {type(raw).__name__}")
-    return raw
+    return load_yaml(path, what="Scoring spec", allow_empty=True)
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -441,7 +430,7 @@ def combine_respondents(data, *, codebook=None, spec=None) -> pd.DataFrame:
     Parameters
     ----------
     data : pandas.DataFrame
-        A survey frame as :func:`nhri_capacity.readers.read_survey` returns it
+        A survey frame as :func:`nhri_capacity.survey.readers.read_survey` returns it
         (one row per respondent).
     codebook : Codebook, optional
         Default: the bundled codebook.
@@ -488,8 +477,8 @@ def _regions_for(iso3: pd.Series, regions) -> pd.Series:
         mapping = regions if isinstance(regions, dict) else dict(regions)
         return pd.Series([mapping.get(c, pd.NA) if not pd.isna(c) else pd.NA for c in iso3],
                          index=iso3.index, dtype="string")
-    from .countries import region_of
-    from .errors import NHRICapacityError
+    from ..reference.countries import region_of
+    from ..errors import NHRICapacityError
 
     uniq = [c for c in pd.unique(iso3.dropna())]
     try:
@@ -683,7 +672,7 @@ def item_scores(data, *, spec=None, codebook=None, regions=None, impute=True) ->
     spec : None, path or dict, optional
     codebook : Codebook, optional
     regions : dict, optional
-        ISO3 -> region, instead of :func:`nhri_capacity.countries.region_of`
+        ISO3 -> region, instead of :func:`nhri_capacity.reference.countries.region_of`
         (used only by ``group_mean`` imputation).
     impute : bool, default True
         Apply the spec's imputation (only in dimensions that pass the
@@ -756,7 +745,7 @@ def score_survey(data, *, spec=None, codebook=None, regions=None) -> pd.DataFram
     Parameters
     ----------
     data : pandas.DataFrame
-        A survey frame from :func:`nhri_capacity.readers.read_survey` (one row
+        A survey frame from :func:`nhri_capacity.survey.readers.read_survey` (one row
         per respondent).
     spec : None, path or dict, optional
         Scoring rules merged over ``resources/scoring_spec.yaml`` (see
@@ -765,7 +754,7 @@ def score_survey(data, *, spec=None, codebook=None, regions=None) -> pd.DataFram
         Default: the bundled codebook.
     regions : dict, optional
         ISO3 -> UN SDG region; by default looked up with
-        :func:`nhri_capacity.countries.region_of`.
+        :func:`nhri_capacity.reference.countries.region_of`.
 
     Returns
     -------
@@ -781,7 +770,7 @@ def score_survey(data, *, spec=None, codebook=None, regions=None) -> pd.DataFram
     Examples
     --------
     >>> import pandas as pd
-    >>> from nhri_capacity.codebook import load_codebook
+    >>> from nhri_capacity import load_codebook
     >>> row = {it.name: it.max for it in load_codebook().scored_items()}
     >>> df = pd.DataFrame([{"inst_id": "MEX-1", "country": "MEX", **row}])
     >>> s = score_survey(df, regions={"MEX": "Latin America and the Caribbean"})
@@ -917,7 +906,7 @@ def write_scores(scores, path, *, codebook=None) -> Path:
     ----------
     scores : pandas.DataFrame
         Output of :func:`score_survey`, :func:`score_themes` or
-        :func:`nhri_capacity.uncertainty.score_intervals`.
+        :func:`nhri_capacity.scoring.uncertainty.score_intervals`.
     path : str or Path
         The format follows the suffix: ``.csv``, ``.xlsx``, ``.parquet``,
         ``.sav`` (SPSS) or ``.dta`` (Stata). SPSS and Stata files get a

@@ -10,7 +10,7 @@
     <out_dir>/data.json           Brief.data: every number the brief shows
 
 Every file is written atomically (temporary file, then rename). The HTML
-template is ``resources/brief.html.j2``, rendered with Jinja2 autoescaping so
+template is ``resources/templates/brief.html.j2``, rendered with Jinja2 autoescaping so
 that free text from a survey (names, good practices, support needed) can
 never inject markup. WeasyPrint runs with a URL fetcher that accepts only
 ``data:`` URIs: rendering a brief never touches the network or the file
@@ -29,9 +29,10 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from . import config
-from ._io import atomic_path, atomic_write_text
-from .errors import BriefParameterError
+from .. import config
+from ..common.templates import environment
+from ..common.io import atomic_path, atomic_write_text
+from ..errors import BriefParameterError
 
 __all__ = [
     "render_html",
@@ -333,30 +334,22 @@ def _page_css(brief) -> str:
 # Rendering
 # =============================================================================
 def _environment():
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
-    env = Environment(
-        loader=FileSystemLoader(str(config.RESOURCES_DIR)),
-        autoescape=select_autoescape(enabled_extensions=("html", "j2"), default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=False,
-        lstrip_blocks=False,
+    return environment(
+        filters=dict(
+            thousands=fmt_thousands,
+            number=fmt_number,
+            pct=fmt_pct,
+            pct0=fmt_pct0,
+            signed_pct=fmt_signed_pct,
+            score=fmt_score,
+            signed=fmt_signed,
+            rate=fmt_rate,
+            longdate=fmt_longdate,
+            status_label=fmt_status,
+            level_name=fmt_level,
+            short_treaty=fmt_short_treaty,
+        )
     )
-    env.filters.update(
-        thousands=fmt_thousands,
-        number=fmt_number,
-        pct=fmt_pct,
-        pct0=fmt_pct0,
-        signed_pct=fmt_signed_pct,
-        score=fmt_score,
-        signed=fmt_signed,
-        rate=fmt_rate,
-        longdate=fmt_longdate,
-        status_label=fmt_status,
-        level_name=fmt_level,
-        short_treaty=fmt_short_treaty,
-    )
-    return env
 
 
 def _figure_title(fig) -> str | None:

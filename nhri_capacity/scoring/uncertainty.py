@@ -29,10 +29,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .codebook import DIMENSIONS, load_codebook
-from .errors import SpecError
-from .readers import is_synthetic
-from .scoring import (
+from ..survey.codebook import DIMENSIONS, load_codebook
+from ..errors import SpecError
+from ..survey.readers import is_synthetic
+from .scores import (
     AGGREGATIONS,
     IMPUTATIONS,
     NORMALISATIONS,
@@ -110,7 +110,7 @@ def score_intervals(
     seed : int, default 12345
         Seed of the random generator: the same seed gives identical output.
     spec : None, path or dict, optional
-        The nominal spec (see :func:`nhri_capacity.scoring.load_spec`); its
+        The nominal spec (see :func:`nhri_capacity.scoring.scores.load_spec`); its
         item weights, availability rule, item aggregation and per-item
         normalisation overrides hold in every draw.
     codebook : Codebook, optional
@@ -129,7 +129,7 @@ def score_intervals(
     -------
     pandas.DataFrame
         One row per institution, in the order of
-        :func:`nhri_capacity.scoring.score_survey`: ``inst_id``, ``iso3``,
+        :func:`nhri_capacity.scoring.scores.score_survey`: ``inst_id``, ``iso3``,
         ``composite`` (nominal), ``composite_median``, ``composite_p05``,
         ``composite_p95``, ``rank`` (nominal, 1 = highest, ties share the best
         rank), ``rank_p05``, ``rank_p95`` (observed ranks, not interpolated),

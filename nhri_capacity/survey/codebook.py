@@ -13,10 +13,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from . import config
-from .errors import SpecError
+from .. import config
+from ..common.yamlfile import load_yaml
+from ..errors import SpecError
 
 __all__ = [
     "Item",
@@ -275,14 +275,7 @@ def _parse_item(raw, choice_lists, path) -> Item:
 
 @lru_cache(maxsize=8)
 def _load(path: Path) -> Codebook:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecError(f"Codebook file not found: {path}") from None
-    except yaml.YAMLError as exc:
-        raise SpecError(f"Codebook {path} is not valid YAML: {exc}") from None
-    if not isinstance(raw, dict) or "items" not in raw:
-        raise SpecError(f"Codebook {path} has no 'items' list")
+    raw = load_yaml(path, what="Codebook", expect_key="items")
     choice_lists = raw.get("choice_lists", {})
     items = {}
     for entry in raw["items"]:

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._missing import is_missing as _is_missing
-from .errors import CountryNotFoundError
+from ..common.values import is_missing as _is_missing
+from ..errors import CountryNotFoundError
 
 __all__ = ["to_iso3", "country_name", "region_of", "m49_of"]
 
@@ -329,7 +329,7 @@ def region_of(iso3, *, stock: pd.DataFrame | None = None, strict: bool = True):
     iso3 : str, int, list-like or pandas.Series
         ISO3 codes, or anything :func:`to_iso3` accepts.
     stock : pandas.DataFrame, optional
-        A table from :func:`nhri_capacity.migration.load_migrant_stock`. By
+        A table from :func:`nhri_capacity.reference.migration.load_migrant_stock`. By
         default the cached table is read once per session (the workbook is
         parsed only if the cache is missing or out of date).
     strict : bool, default True

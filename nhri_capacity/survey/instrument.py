@@ -1,13 +1,13 @@
 """The survey instrument, generated from the codebook.
 
-Two products come out of :mod:`nhri_capacity.codebook`, so that the questions
+Two products come out of :mod:`nhri_capacity.survey.codebook`, so that the questions
 respondents see and the variables the toolkit reads can never drift apart:
 
 * a printable questionnaire (:func:`questionnaire_markdown`,
   :func:`questionnaire_html`, :func:`write_questionnaire`) for filling in on
   paper or sending as a document;
 * an XLSForm (:func:`xlsform`, :func:`write_xlsform`) for KoboToolbox, ODK or
-  Enketo, whose exports :func:`nhri_capacity.readers.read_survey` reads back.
+  Enketo, whose exports :func:`nhri_capacity.survey.readers.read_survey` reads back.
 
 Nothing here is hand-maintained except the introduction text and a few
 presentation rules; question texts, codes, ranges and hints all come from the
@@ -46,9 +46,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._io import atomic_path, atomic_write_text
+from ..common.io import atomic_path, atomic_write_text
 from .codebook import Codebook, Item, load_codebook
-from .errors import OutputFormatError, SpecError
+from ..errors import OutputFormatError, SpecError
 
 __all__ = [
     "FORM_ID",
@@ -173,7 +173,7 @@ def form_group(codebook: Codebook, item: Item) -> str:
 
     Examples
     --------
-    >>> from nhri_capacity.codebook import load_codebook
+    >>> from nhri_capacity import load_codebook
     >>> cb = load_codebook()
     >>> form_group(cb, cb["ch1_complaints_open"]), form_group(cb, cb["th1_legal_framework"])
     ('c1_case_handling', 'd_themes')

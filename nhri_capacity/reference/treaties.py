@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import config
-from ._cache import cached_table
-from .errors import CountryNotFoundError, DataFileError
+from .. import config
+from ..common.cache import cached_table
+from ..errors import CountryNotFoundError, DataFileError
 
 __all__ = [
     "load_treaty_status",
@@ -298,7 +298,7 @@ def treaty_profile(iso3, *, treaties: pd.DataFrame | None = None) -> pd.DataFram
     Parameters
     ----------
     iso3 : str or int
-        ISO3 code, or any country name or code :func:`nhri_capacity.countries.to_iso3`
+        ISO3 code, or any country name or code :func:`nhri_capacity.reference.countries.to_iso3`
         accepts.
     treaties : pandas.DataFrame, optional
         A table from :func:`load_treaty_status`; loaded (from cache) if omitted.

@@ -2,7 +2,7 @@
 
 This module turns the scored survey and the reference data into the content of
 one country's brief, as plain data. Nothing here draws or renders:
-:mod:`nhri_capacity.plots` draws the charts and :mod:`nhri_capacity.briefs`
+:mod:`nhri_capacity.render.plots` draws the charts and :mod:`nhri_capacity.render.html`
 writes HTML and PDF, both from :attr:`Brief.data`.
 
 Main entry points
@@ -38,8 +38,8 @@ Design choices
   interprets them without ``eval``.
 
 :class:`Brief` has two conveniences that call modules further down the
-pipeline at call time (:attr:`Brief.figures` uses :mod:`nhri_capacity.plots`,
-:meth:`Brief.to_html` uses :mod:`nhri_capacity.briefs`); nothing in this
+pipeline at call time (:attr:`Brief.figures` uses :mod:`nhri_capacity.render.plots`,
+:meth:`Brief.to_html` uses :mod:`nhri_capacity.render.html`); nothing in this
 module imports them at import time.
 """
 
@@ -60,14 +60,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from . import config
-from ._missing import is_missing as _isna
-from ._io import atomic_path, sha256_file
-from .codebook import DIMENSIONS, load_codebook
-from .errors import BriefParameterError, SpecError, SurveyReadError, SurveyValidationError
-from .readers import SYNTHETIC_NOTICE
+from ..common.version import toolkit_version
+from .. import config
+from ..common.yamlfile import load_yaml
+from ..common.values import is_missing as _isna
+from ..common.io import atomic_path, sha256_file
+from ..survey.codebook import DIMENSIONS, load_codebook
+from ..errors import BriefParameterError, SpecError, SurveyReadError, SurveyValidationError
+from ..survey.readers import SYNTHETIC_NOTICE
 
 __all__ = [
     "SurveyResults",
@@ -208,11 +209,6 @@ def _today() -> str:
     return _dt.date.today().isoformat()
 
 
-def _toolkit_version() -> str:
-    from . import __version__
-
-    return __version__
-
 
 def _dimension_labels() -> dict:
     cb = load_codebook()
@@ -235,13 +231,13 @@ class SurveyResults:
     survey : DataFrame
         The survey frame (one row per respondent), as read.
     scores : DataFrame
-        :func:`nhri_capacity.scoring.score_survey`: one row per institution.
+        :func:`nhri_capacity.scoring.scores.score_survey`: one row per institution.
     themes : DataFrame
-        :func:`nhri_capacity.scoring.score_themes`: theme activity 0-3.
+        :func:`nhri_capacity.scoring.scores.score_themes`: theme activity 0-3.
     items : DataFrame
         Normalised item scores 0-100 (index ``inst_id``).
     intervals : DataFrame
-        :func:`nhri_capacity.uncertainty.score_intervals`.
+        :func:`nhri_capacity.scoring.uncertainty.score_intervals`.
     synthetic : bool
         Whether the survey is illustrative synthetic data.
     meta : dict
@@ -322,7 +318,7 @@ def _results_key(spec: dict, n_draws: int, seed) -> str:
         "spec": spec,
         "n_draws": int(n_draws),
         "seed": seed,
-        "toolkit_version": _toolkit_version(),
+        "toolkit_version": toolkit_version(),
     }
     text = json.dumps(payload, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
@@ -366,14 +362,14 @@ def _institution_answers(survey: pd.DataFrame, combined: pd.DataFrame) -> pd.Dat
 
 
 def _score_intervals(frame, spec, n_draws, seed) -> pd.DataFrame:
-    from .uncertainty import score_intervals
+    from ..scoring.uncertainty import score_intervals
 
     return score_intervals(frame, n_draws=int(n_draws), seed=seed, spec=spec)
 
 
 def _compute_results(frame, spec, *, n_draws, seed, sha, key, path) -> SurveyResults:
-    from .readers import is_synthetic, survey_meta
-    from .scoring import combine_respondents, item_scores, score_survey, score_themes
+    from ..survey.readers import is_synthetic, survey_meta
+    from ..scoring.scores import combine_respondents, item_scores, score_survey, score_themes
 
     meta_in = survey_meta(frame)
     scores = score_survey(frame, spec=spec)
@@ -401,7 +397,7 @@ def _compute_results(frame, spec, *, n_draws, seed, sha, key, path) -> SurveyRes
         "seed": seed,
         "key": key,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "toolkit_version": _toolkit_version(),
+        "toolkit_version": toolkit_version(),
     }
     synthetic = bool(is_synthetic(frame) or scores.attrs.get("synthetic"))
     meta["survey_attrs"] = _jsonable(dict(frame.attrs.get("survey") or {}))
@@ -458,11 +454,11 @@ def survey_results(
     Parameters
     ----------
     survey : str, Path or DataFrame, optional
-        A survey file (read with :func:`nhri_capacity.readers.read_survey`) or
+        A survey file (read with :func:`nhri_capacity.survey.readers.read_survey`) or
         a survey frame. Default: the bundled synthetic sample
         (``config.SAMPLE_SURVEY``).
     spec : None, path or dict, optional
-        Scoring spec (see :func:`nhri_capacity.scoring.load_spec`).
+        Scoring spec (see :func:`nhri_capacity.scoring.scores.load_spec`).
     n_draws : int, default 1000
         Method draws for the score intervals.
     seed : int, default 12345
@@ -497,7 +493,7 @@ def survey_results(
     >>> round(float(res.scores.set_index("iso3").loc["MEX", "composite"]), 1)
     28.3
     """
-    from .scoring import load_spec
+    from ..scoring.scores import load_spec
 
     spec_dict = load_spec(spec)
     frame = None
@@ -522,7 +518,7 @@ def survey_results(
             return cached
 
     if frame is None:
-        from .readers import read_survey
+        from ..survey.readers import read_survey
 
         # One institution with broken rows must fail its own brief only.
         frame = read_survey(path, set_aside_invalid=True)
@@ -546,7 +542,7 @@ def _check_country(country, results: SurveyResults) -> str:
     if not isinstance(country, str) or not country.strip():
         raise BriefParameterError(f"country must be an ISO3 code such as 'MEX', not {country!r}. {listing}")
     code = country.strip().upper()
-    from .countries import to_iso3
+    from ..reference.countries import to_iso3
 
     known = to_iso3(code, strict=False) if len(code) == 3 and code.isalpha() else None
     if not isinstance(known, str) or known != code:
@@ -554,7 +550,7 @@ def _check_country(country, results: SurveyResults) -> str:
         hint = f" (did you mean {guess!r}?)" if isinstance(guess, str) else ""
         raise BriefParameterError(f"{country!r} is not a known ISO3 country code{hint}. {listing}")
     if code not in available:
-        from .countries import country_name
+        from ..reference.countries import country_name
 
         problems = [
             problem
@@ -615,7 +611,7 @@ def check_year(year, *, stock=None) -> int:
 def _load_stock(stock):
     if stock is not None:
         return stock
-    from .migration import load_migrant_stock
+    from ..reference.migration import load_migrant_stock
 
     return load_migrant_stock()
 
@@ -623,7 +619,7 @@ def _load_stock(stock):
 def _load_treaties(treaties):
     if treaties is not None:
         return treaties
-    from .treaties import load_treaty_status
+    from ..reference.treaties import load_treaty_status
 
     return load_treaty_status()
 
@@ -640,7 +636,7 @@ def migration_context(iso3: str, *, year=None, stock=None) -> dict | None:
     year : int, optional
         Default: the latest year of the table.
     stock : DataFrame, optional
-        :func:`nhri_capacity.migration.load_migrant_stock` (loaded if omitted).
+        :func:`nhri_capacity.reference.migration.load_migrant_stock` (loaded if omitted).
 
     Returns
     -------
@@ -663,7 +659,7 @@ def migration_context(iso3: str, *, year=None, stock=None) -> dict | None:
     >>> migration_context("MEX", year=2020)["migrants"]
     1197624
     """
-    from .migration import MIGRANT_STOCK_CITATION, MIGRANT_STOCK_LICENCE
+    from ..reference.migration import MIGRANT_STOCK_CITATION, MIGRANT_STOCK_LICENCE
 
     stock = _load_stock(stock)
     year = check_year(year, stock=stock)
@@ -685,7 +681,7 @@ def migration_context(iso3: str, *, year=None, stock=None) -> dict | None:
             "annual_change_pct": _round(r["annual_change_pct"], 1),
         }
 
-    from .countries import country_name
+    from ..reference.countries import country_name
 
     region = _text(row["region"]) or None
     comparison = [{"level": "country", "name": str(country_name(iso3, strict=False) or row["name"]), **_figures(row)}]
@@ -733,8 +729,8 @@ def treaty_context(iso3: str, *, treaties=None) -> dict | None:
         ``related`` (OPCAT, relevant to detention monitoring),
         ``n_core_party``, ``vintage``, ``source``.
     """
-    from .errors import CountryNotFoundError
-    from .treaties import CORE_TREATIES, TREATY_SOURCE, TREATY_VINTAGE, treaty_profile
+    from ..errors import CountryNotFoundError
+    from ..reference.treaties import CORE_TREATIES, TREATY_SOURCE, TREATY_VINTAGE, treaty_profile
 
     table = _load_treaties(treaties)
     try:
@@ -881,7 +877,7 @@ def need_and_capacity(results: SurveyResults, *, year=None, stock=None) -> pd.Da
         (NA where the figures are missing). ``attrs["year"]`` is the
         migrant-stock year.
     """
-    from .countries import country_name
+    from ..reference.countries import country_name
 
     stock = _load_stock(stock)
     year = check_year(year, stock=stock)
@@ -1070,13 +1066,8 @@ def _validate_condition(cond, where: str, columns: set) -> None:
 
 @lru_cache(maxsize=8)
 def _load_rules_cached(path: Path, mtime_ns: int) -> tuple:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecError(f"Recommendation rules file not found: {path}") from None
-    except yaml.YAMLError as exc:
-        raise SpecError(f"Recommendation rules {path} are not valid YAML: {exc}") from None
-    if not isinstance(raw, dict) or not isinstance(raw.get("rules"), list):
+    raw = load_yaml(path, what="Recommendation rules", expect_key="rules")
+    if not isinstance(raw["rules"], list):
         raise SpecError(f"Recommendation rules {path} must have a 'rules' list")
     return tuple(_parse_rules(raw["rules"], str(path)))
 
@@ -1495,7 +1486,7 @@ def peer_practices(iso3: str, results: SurveyResults, *, max_items: int = 4) -> 
         ``title``, ``description`` (full text), ``theme``, ``capacity``,
         ``year``, ``peer_score``, ``global_median``, ``reason``.
     """
-    from .countries import country_name
+    from ..reference.countries import country_name
 
     inst = results.primary_institution(iso3)
     inst_id = str(inst["inst_id"])
@@ -1624,7 +1615,7 @@ def _spec_summary(spec: dict) -> dict:
 
 
 def _header(iso3: str, results: SurveyResults, migration: dict | None) -> dict:
-    from .countries import country_name
+    from ..reference.countries import country_name
 
     cb = load_codebook()
     inst = results.primary_institution(iso3)
@@ -1659,8 +1650,8 @@ def _header(iso3: str, results: SurveyResults, migration: dict | None) -> dict:
 
 
 def _methods(results: SurveyResults, migration, treaties_section) -> dict:
-    from .migration import MIGRANT_STOCK_CITATION, MIGRANT_STOCK_LICENCE
-    from .treaties import TREATY_SOURCE, TREATY_VINTAGE
+    from ..reference.migration import MIGRANT_STOCK_CITATION, MIGRANT_STOCK_LICENCE
+    from ..reference.treaties import TREATY_SOURCE, TREATY_VINTAGE
 
     edition = (migration or {}).get("edition") or "International Migrant Stock 2020"
     sources = [
@@ -1702,7 +1693,7 @@ def _methods(results: SurveyResults, migration, treaties_section) -> dict:
         }
         if not results.intervals.empty
         else None,
-        "toolkit_version": _toolkit_version(),
+        "toolkit_version": toolkit_version(),
         "generated": _today(),
         "synthetic_notice": (
             "The survey answers, scores, practices and institution names in this brief are invented for "
@@ -1757,7 +1748,7 @@ class Brief:
         so building briefs in a loop never accumulates open figures.
         """
         if self._figures is None:
-            from .plots import brief_figures
+            from ..render.plots import brief_figures
 
             self._figures = brief_figures(self)
         return self._figures
@@ -1789,8 +1780,8 @@ class Brief:
         return json.dumps(_jsonable(self.data), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
     def to_html(self, *, embed_figures: bool = True) -> str:
-        """The brief as one self-contained HTML page (see :func:`nhri_capacity.briefs.render_html`)."""
-        from .briefs import render_html
+        """The brief as one self-contained HTML page (see :func:`nhri_capacity.render.html.render_html`)."""
+        from ..render.html import render_html
 
         return render_html(self, embed_figures=embed_figures)
 

@@ -30,7 +30,7 @@ Row numbers
 and Excel files the header is row 1, so the first respondent is row 2; in
 SPSS, Stata and Parquet files the first respondent is case 1. For a DataFrame
 it is the index when the index is named ``row`` (as in
-:func:`~nhri_capacity.readers.read_survey_raw`), else the 1-based position.
+:func:`~nhri_capacity.survey.readers.read_survey_raw`), else the 1-based position.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import SurveyReadError
+from ..errors import SurveyReadError
 from .readers import (
     _format_value,
     _frame_from_columns,
@@ -342,8 +342,8 @@ class _Checker:
                          i=i, column=column, value=v, expected=expected)
 
     def countries(self):
-        from .countries import to_iso3
-        from .errors import CountryNotFoundError
+        from ..reference.countries import to_iso3
+        from ..errors import CountryNotFoundError
 
         var = self.cb.country_variable
         if var not in self.raw.columns:
@@ -489,9 +489,9 @@ def validate_survey(source, *, codebook=None, missing_threshold=0.2) -> list:
     Parameters
     ----------
     source : str, Path or pandas.DataFrame
-        A survey file (anything :func:`~nhri_capacity.readers.read_survey`
+        A survey file (anything :func:`~nhri_capacity.survey.readers.read_survey`
         reads) or a frame, e.g. from
-        :func:`~nhri_capacity.readers.read_survey_raw`. A file that cannot be
+        :func:`~nhri_capacity.survey.readers.read_survey_raw`. A file that cannot be
         read is reported as an error, never raised.
     codebook : Codebook, str or Path, optional
         The codebook (the bundled one by default).

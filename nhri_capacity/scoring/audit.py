@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._io import atomic_path
-from .codebook import DIMENSIONS, load_codebook
-from .readers import SYNTHETIC_NOTICE, is_synthetic
-from .scoring import _prepare, _score_arrays, _weights, load_spec
+from ..common.io import atomic_path
+from ..survey.codebook import DIMENSIONS, load_codebook
+from ..survey.readers import SYNTHETIC_NOTICE, is_synthetic
+from .scores import _prepare, _score_arrays, _weights, load_spec
 
 __all__ = [
     "cronbach_alpha",
@@ -270,7 +270,7 @@ def audit_scores(data, *, spec=None, codebook=None, regions=None) -> dict[str, p
     data : pandas.DataFrame
         A survey frame (one row per respondent).
     spec : None, path or dict, optional
-        The scoring spec (see :func:`nhri_capacity.scoring.load_spec`).
+        The scoring spec (see :func:`nhri_capacity.scoring.scores.load_spec`).
     codebook : Codebook, optional
     regions : dict, optional
         ISO3 -> region (only needed with ``group_mean`` imputation).
@@ -310,7 +310,7 @@ def audit_scores(data, *, spec=None, codebook=None, regions=None) -> dict[str, p
     Twenty institutions whose five alliance answers follow one underlying level:
 
     >>> import numpy as np, pandas as pd
-    >>> from nhri_capacity.codebook import load_codebook
+    >>> from nhri_capacity import load_codebook
     >>> rng = np.random.default_rng(0)
     >>> level = rng.integers(1, 4, size=20)
     >>> df = pd.DataFrame({"inst_id": [f"I{i:02d}" for i in range(20)], "country": "KEN",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import config
-from ._cache import cache_paths, is_fresh, read_provenance
+from .. import config
+from ..common.cache import cache_paths, is_fresh, read_provenance
 
 __all__ = ["build_processed_tables", "format_build_summary"]
 

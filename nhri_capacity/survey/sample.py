@@ -7,7 +7,7 @@ figures), but every name, answer, practice and number is fictional and says
 nothing about the real institution of that country. Every row carries
 ``synthetic_data = 1``, every institution name ends in ``(synthetic)``, and
 :func:`write_sample` writes the file through
-:func:`nhri_capacity.readers.write_survey` with ``synthetic=True`` (a
+:func:`nhri_capacity.survey.readers.write_survey` with ``synthetic=True`` (a
 ``SYNTHETIC`` file label).
 
 The model (the sample's codebook of assumptions)
@@ -35,7 +35,7 @@ Institutions and respondents
     * The frame has the personal data columns, filled with obviously fake
       values (``Respondent 017``, ``respondent017@example.org``,
       ``+00 000 000 017``), so that code handling such columns can be
-      tested on it. :func:`~nhri_capacity.readers.write_survey` never writes
+      tested on it. :func:`~nhri_capacity.survey.readers.write_survey` never writes
       personal data, so the ``.sav`` file does not carry them.
     * ``country`` is the country's English name on most rows and its ISO3
       code on about one row in ten, as in real returns.
@@ -61,7 +61,7 @@ Latent capacity
       ``0.45 * z(log migrant share 2020) + accreditation effect + noise``
       (A +1.0, B +0.45, unknown +0.25, none 0; noise sd 0.8), standardised.
       The migrant share is the real 2020 value from
-      :func:`nhri_capacity.migration.load_migrant_stock`.
+      :func:`nhri_capacity.reference.migration.load_migrant_stock`.
     * Each of the five dimensions is ``0.8 * G + 0.6 * own noise`` (latent
       correlation about 0.6, about 0.4-0.5 between observed dimension
       means), plus type effects on case handling (ombudspersons +0.3,
@@ -129,12 +129,12 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from . import config
-from ._io import atomic_path
+from .. import config
+from ..common.io import atomic_path
 from .codebook import DIMENSIONS, load_codebook
-from .countries import country_name
-from .errors import NHRICapacityError
-from .migration import load_migrant_stock
+from ..reference.countries import country_name
+from ..errors import NHRICapacityError
+from ..reference.migration import load_migrant_stock
 from .readers import write_survey
 
 __all__ = [
@@ -796,7 +796,7 @@ def generate_sample(*, seed=DEFAULT_SEED, n_institutions=DEFAULT_N_INSTITUTIONS)
 
     Examples
     --------
-    >>> from nhri_capacity.sample import generate_sample
+    >>> from nhri_capacity import generate_sample
     >>> df = generate_sample()
     >>> df["inst_id"].nunique(), bool((df["synthetic_data"] == 1).all())
     (110, True)
@@ -1076,7 +1076,7 @@ def _stamp_sav_header(path: Path) -> None:
 def write_sample(path=None, *, seed=DEFAULT_SEED, n_institutions=DEFAULT_N_INSTITUTIONS) -> Path:
     """Generate the synthetic survey and write it as an SPSS ``.sav`` file.
 
-    The file is written by :func:`nhri_capacity.readers.write_survey` with
+    The file is written by :func:`nhri_capacity.survey.readers.write_survey` with
     ``synthetic=True``: variable and value labels from the codebook, the
     ``SYNTHETIC`` file label, no personal data columns. The creation date in
     the ``.sav`` header is fixed (18 Dec 2020, 00:00:00), so the same seed
@@ -1101,7 +1101,7 @@ def write_sample(path=None, *, seed=DEFAULT_SEED, n_institutions=DEFAULT_N_INSTI
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from nhri_capacity.sample import write_sample
+    >>> from nhri_capacity import write_sample
     >>> out = write_sample(pathlib.Path(tempfile.mkdtemp()) / "sample.sav")
     >>> out.suffix
     '.sav'

@@ -10,7 +10,7 @@ of year columns. Years repeat under every block, so columns are found by
 edition that adds a year column shifts every column after it and still loads.
 
 :func:`load_migrant_stock` joins the six sheets into one row per location and
-year, and caches the result as Parquet (see :mod:`nhri_capacity._cache`).
+year, and caches the result as Parquet (see :mod:`nhri_capacity.common.cache`).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import config
-from ._cache import cached_table
-from .errors import DataFileError
+from .. import config
+from ..common.cache import cached_table
+from ..errors import DataFileError
 
 __all__ = [
     "load_migrant_stock",
@@ -528,7 +528,7 @@ def load_migrant_stock(path=None, *, cache: bool = True, processed_dir=None, ref
 
     See Also
     --------
-    nhri_capacity.countries.region_of : a country's SDG region from this table.
+    nhri_capacity.reference.countries.region_of : a country's SDG region from this table.
 
     Notes
     -----

@@ -1,0 +1,13 @@
+"""Rendering: house style, charts, and the brief's HTML and PDF, all drawn from
+``Brief.data``.
+"""
+
+from . import plots
+from . import html
+from .plots import *  # noqa: F401,F403
+from .html import *  # noqa: F401,F403
+
+__all__ = [
+    *plots.__all__,
+    *html.__all__,
+]
