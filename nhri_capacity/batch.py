@@ -73,9 +73,9 @@ from pathlib import Path
 from .common.version import toolkit_version
 from . import config
 from .common.io import atomic_write_text, sha256_file
-from .render.html import BRIEF_FORMATS, check_formats
+from .render import BRIEF_FORMATS, check_formats
 from .errors import BriefParameterError
-from .survey.readers import SYNTHETIC_NOTICE
+from .survey import SYNTHETIC_NOTICE
 
 __all__ = [
     "BriefOutcome",
@@ -193,7 +193,7 @@ def _resolve_survey(survey) -> Path:
         raise BriefParameterError(f"Survey file not found: {path}") from None
     if not path.is_file():
         raise BriefParameterError(f"Survey path is not a file: {path}")
-    from .survey.readers import READ_FORMATS
+    from .survey import READ_FORMATS
 
     if path.suffix.lower() not in READ_FORMATS:
         raise BriefParameterError(
@@ -205,7 +205,7 @@ def _resolve_survey(survey) -> Path:
 
 @functools.lru_cache(maxsize=8)
 def _survey_facts_cached(path: str, sha: str) -> tuple[tuple[str, ...], bool]:
-    from .survey.readers import is_synthetic, read_survey
+    from .survey import is_synthetic, read_survey
 
     # Institutions set aside for broken rows still count as in the survey:
     # their brief is attempted and fails with the row errors, the others go on.
@@ -260,7 +260,7 @@ def check_countries(countries, *, survey=None) -> list[str]:
     if not countries:
         raise BriefParameterError("No countries given")
 
-    from .reference.countries import to_iso3
+    from .reference import to_iso3
 
     available, _ = _survey_facts(survey_path)
     in_survey = set(available)
@@ -316,7 +316,7 @@ def _check_year(year) -> int | None:
     year fails once, before any kernel starts, not once per brief)."""
     if year is None:
         return None
-    from .brief.content import check_year
+    from .brief import check_year
 
     return check_year(year)
 
@@ -933,7 +933,7 @@ def run_batch(
     n_jobs = _default_jobs() if jobs is None else _check_int(jobs, "jobs", minimum=1)
 
     # Scores and intervals once, here: the kernels then read the cache.
-    from .brief.content import survey_results
+    from .brief import survey_results
 
     survey_results(plan.survey_path, n_draws=plan.n_draws)
 
@@ -1032,7 +1032,7 @@ def format_summary(result: BatchResult) -> str:
 def _index_columns():
     """Key-figure columns of the index: (key in data.json, heading, formatter, numeric)."""
     # The brief's own formatters, so the index shows numbers as the briefs do.
-    from .render.html import fmt_pct, fmt_score, fmt_status, fmt_thousands
+    from .render import fmt_pct, fmt_score, fmt_status, fmt_thousands
 
     return (
         ("institution", "Institution", lambda v: "" if v is None else str(v), False),

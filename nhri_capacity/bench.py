@@ -45,11 +45,11 @@ def time_call(fn, *, repeat=3, warmup=False) -> tuple[float, object]:
 
 def _sample_survey():
     from . import config
-    from .survey.readers import read_survey
+    from .survey import read_survey
 
     if config.SAMPLE_SURVEY.exists():
         return read_survey(config.SAMPLE_SURVEY), str(config.SAMPLE_SURVEY.name)
-    from .survey.sample import generate_sample
+    from .survey import generate_sample
 
     return generate_sample(), "generate_sample()"
 
@@ -64,7 +64,7 @@ def run_benchmarks(*, repeat=3, draws=1000) -> list[dict]:
     def add(task, seconds, runs, note=""):
         rows.append({"task": task, "seconds": seconds, "runs": runs, "note": note})
 
-    from .reference.migration import load_migrant_stock
+    from .reference import load_migrant_stock
 
     parse, stock = time_call(lambda: load_migrant_stock(cache=False), repeat=1)
     add("UN workbook: parse (cache=False)", parse, 1, f"{len(stock):,} rows")
@@ -75,25 +75,25 @@ def run_benchmarks(*, repeat=3, draws=1000) -> list[dict]:
         add("UN workbook: load from cache", cached, repeat, f"{parse / cached:,.0f}x faster than parsing")
 
     from . import config
-    from .survey.readers import read_survey
+    from .survey import read_survey
 
     if config.SAMPLE_SURVEY.exists():
         t, _ = time_call(lambda: read_survey(config.SAMPLE_SURVEY), repeat=repeat)
         add("read_survey(sample .sav)", t, repeat)
     survey, label = _sample_survey()
 
-    from .scoring.scores import score_survey
+    from .scoring import score_survey
 
     n_score = max(repeat, 10)
     t, scores = time_call(lambda: score_survey(survey), repeat=n_score, warmup=True)
     add("score_survey", t, n_score, f"{len(scores)} institutions from {label}; target < 50 ms")
 
-    from .scoring.audit import audit_scores
+    from .scoring import audit_scores
 
     t, _ = time_call(lambda: audit_scores(survey), repeat=repeat, warmup=True)
     add("audit_scores", t, repeat)
 
-    from .scoring.uncertainty import score_intervals
+    from .scoring import score_intervals
 
     t, _ = time_call(lambda: score_intervals(survey, n_draws=draws), repeat=repeat, warmup=True)
     add(f"score_intervals ({draws:,} draws)", t, repeat, "target about 2 s or less")

@@ -26,7 +26,7 @@ _SURVEY_HELP = "Survey file (.sav, .dta, .csv or .xlsx)."
 
 def _short_scores(scores):
     """The scores table narrowed to what fits a terminal; the full table goes to -o."""
-    from .survey.codebook import DIMENSIONS
+    from .survey import DIMENSIONS
 
     short = {
         "case_handling": "case", "campaigns": "campaigns", "law_reform": "law",
@@ -47,7 +47,7 @@ def _short_intervals(intervals):
 
 
 def _echo_synthetic_note(data):
-    from .survey.readers import SYNTHETIC_NOTICE, is_synthetic
+    from .survey import SYNTHETIC_NOTICE, is_synthetic
 
     if is_synthetic(data):
         click.echo(f"NOTE: {SYNTHETIC_NOTICE}.\n")
@@ -84,7 +84,7 @@ def data(refresh, processed_dir):
     Reads the UN DESA workbook and the treaty files in data/raw/, writes Parquet
     tables with provenance under data/processed/, and prints what it read.
     """
-    from .reference.build import build_processed_tables, format_build_summary
+    from .reference import build_processed_tables, format_build_summary
 
     click.echo(format_build_summary(build_processed_tables(processed_dir=processed_dir, refresh=refresh)))
 
@@ -97,7 +97,7 @@ def validate(file, strict):
 
     Exits 0 when the file can be scored, 2 when it cannot. Writes nothing.
     """
-    from .survey.validation import validate_command
+    from .survey import validate_command
 
     code, report = validate_command(file, strict=strict)
     click.echo(report)
@@ -115,8 +115,8 @@ def score(file, output, spec):
 
     FILE defaults to the bundled synthetic sample.
     """
-    from .survey.readers import read_survey
-    from .scoring.scores import score_survey, write_scores
+    from .survey import read_survey
+    from .scoring import score_survey, write_scores
 
     survey = read_survey(file or config.SAMPLE_SURVEY)
     scores = score_survey(survey, spec=spec)
@@ -141,8 +141,8 @@ def audit(file, output, spec):
 
     FILE defaults to the bundled synthetic sample.
     """
-    from .scoring.audit import audit_scores, format_audit, write_audit
-    from .survey.readers import read_survey
+    from .scoring import audit_scores, format_audit, write_audit
+    from .survey import read_survey
 
     file = file or config.SAMPLE_SURVEY
     survey = read_survey(file)
@@ -167,9 +167,9 @@ def intervals(file, draws, seed, output, spec):
 
     FILE defaults to the bundled synthetic sample.
     """
-    from .survey.readers import read_survey
-    from .scoring.scores import write_scores
-    from .scoring.uncertainty import score_intervals
+    from .survey import read_survey
+    from .scoring import write_scores
+    from .scoring import score_intervals
 
     survey = read_survey(file or config.SAMPLE_SURVEY)
     result = score_intervals(survey, n_draws=draws, seed=seed, spec=spec)
@@ -191,7 +191,7 @@ def intervals(file, draws, seed, output, spec):
               help="Number of institutions.")
 def sample(output, seed, institutions):
     """Generate the seeded synthetic sample survey (illustrative data, not real results)."""
-    from .survey.sample import write_sample
+    from .survey import write_sample
 
     kwargs = {"n_institutions": institutions}
     if seed is not None:
@@ -207,7 +207,7 @@ def sample(output, seed, institutions):
               help="Output file [default: reports/questionnaire/nhri_migrant_rights.<ext>].")
 def instrument(fmt, output):
     """Generate the questionnaire from the codebook (XLSForm, HTML or Markdown)."""
-    from .survey.instrument import write_questionnaire, write_xlsform
+    from .survey import write_questionnaire, write_xlsform
 
     ext = {"xlsform": "xlsx", "html": "html", "md": "md"}[fmt]
     output = output or config.REPORTS_DIR / "questionnaire" / f"nhri_migrant_rights.{ext}"

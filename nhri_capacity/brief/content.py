@@ -62,13 +62,14 @@ import numpy as np
 import pandas as pd
 
 from ..common.version import toolkit_version
+from .keyfigures import key_figures
 from .. import config
 from ..common.yamlfile import load_yaml
 from ..common.values import is_missing as _isna
 from ..common.io import atomic_path, sha256_file
-from ..survey.codebook import DIMENSIONS, load_codebook
+from ..survey import DIMENSIONS, load_codebook
 from ..errors import BriefParameterError, SpecError, SurveyReadError, SurveyValidationError
-from ..survey.readers import SYNTHETIC_NOTICE
+from ..survey import SYNTHETIC_NOTICE
 
 __all__ = [
     "SurveyResults",
@@ -362,14 +363,14 @@ def _institution_answers(survey: pd.DataFrame, combined: pd.DataFrame) -> pd.Dat
 
 
 def _score_intervals(frame, spec, n_draws, seed) -> pd.DataFrame:
-    from ..scoring.uncertainty import score_intervals
+    from ..scoring import score_intervals
 
     return score_intervals(frame, n_draws=int(n_draws), seed=seed, spec=spec)
 
 
 def _compute_results(frame, spec, *, n_draws, seed, sha, key, path) -> SurveyResults:
-    from ..survey.readers import is_synthetic, survey_meta
-    from ..scoring.scores import combine_respondents, item_scores, score_survey, score_themes
+    from ..survey import is_synthetic, survey_meta
+    from ..scoring import combine_respondents, item_scores, score_survey, score_themes
 
     meta_in = survey_meta(frame)
     scores = score_survey(frame, spec=spec)
@@ -493,7 +494,7 @@ def survey_results(
     >>> round(float(res.scores.set_index("iso3").loc["MEX", "composite"]), 1)
     28.3
     """
-    from ..scoring.scores import load_spec
+    from ..scoring import load_spec
 
     spec_dict = load_spec(spec)
     frame = None
@@ -518,7 +519,7 @@ def survey_results(
             return cached
 
     if frame is None:
-        from ..survey.readers import read_survey
+        from ..survey import read_survey
 
         # One institution with broken rows must fail its own brief only.
         frame = read_survey(path, set_aside_invalid=True)
@@ -542,7 +543,7 @@ def _check_country(country, results: SurveyResults) -> str:
     if not isinstance(country, str) or not country.strip():
         raise BriefParameterError(f"country must be an ISO3 code such as 'MEX', not {country!r}. {listing}")
     code = country.strip().upper()
-    from ..reference.countries import to_iso3
+    from ..reference import to_iso3
 
     known = to_iso3(code, strict=False) if len(code) == 3 and code.isalpha() else None
     if not isinstance(known, str) or known != code:
@@ -550,7 +551,7 @@ def _check_country(country, results: SurveyResults) -> str:
         hint = f" (did you mean {guess!r}?)" if isinstance(guess, str) else ""
         raise BriefParameterError(f"{country!r} is not a known ISO3 country code{hint}. {listing}")
     if code not in available:
-        from ..reference.countries import country_name
+        from ..reference import country_name
 
         problems = [
             problem
@@ -611,7 +612,7 @@ def check_year(year, *, stock=None) -> int:
 def _load_stock(stock):
     if stock is not None:
         return stock
-    from ..reference.migration import load_migrant_stock
+    from ..reference import load_migrant_stock
 
     return load_migrant_stock()
 
@@ -619,7 +620,7 @@ def _load_stock(stock):
 def _load_treaties(treaties):
     if treaties is not None:
         return treaties
-    from ..reference.treaties import load_treaty_status
+    from ..reference import load_treaty_status
 
     return load_treaty_status()
 
@@ -659,7 +660,7 @@ def migration_context(iso3: str, *, year=None, stock=None) -> dict | None:
     >>> migration_context("MEX", year=2020)["migrants"]
     1197624
     """
-    from ..reference.migration import MIGRANT_STOCK_CITATION, MIGRANT_STOCK_LICENCE
+    from ..reference import MIGRANT_STOCK_CITATION, MIGRANT_STOCK_LICENCE
 
     stock = _load_stock(stock)
     year = check_year(year, stock=stock)
@@ -681,7 +682,7 @@ def migration_context(iso3: str, *, year=None, stock=None) -> dict | None:
             "annual_change_pct": _round(r["annual_change_pct"], 1),
         }
 
-    from ..reference.countries import country_name
+    from ..reference import country_name
 
     region = _text(row["region"]) or None
     comparison = [{"level": "country", "name": str(country_name(iso3, strict=False) or row["name"]), **_figures(row)}]
@@ -730,7 +731,7 @@ def treaty_context(iso3: str, *, treaties=None) -> dict | None:
         ``n_core_party``, ``vintage``, ``source``.
     """
     from ..errors import CountryNotFoundError
-    from ..reference.treaties import CORE_TREATIES, TREATY_SOURCE, TREATY_VINTAGE, treaty_profile
+    from ..reference import CORE_TREATIES, TREATY_SOURCE, TREATY_VINTAGE, treaty_profile
 
     table = _load_treaties(treaties)
     try:
@@ -877,7 +878,7 @@ def need_and_capacity(results: SurveyResults, *, year=None, stock=None) -> pd.Da
         (NA where the figures are missing). ``attrs["year"]`` is the
         migrant-stock year.
     """
-    from ..reference.countries import country_name
+    from ..reference import country_name
 
     stock = _load_stock(stock)
     year = check_year(year, stock=stock)
@@ -1486,7 +1487,7 @@ def peer_practices(iso3: str, results: SurveyResults, *, max_items: int = 4) -> 
         ``title``, ``description`` (full text), ``theme``, ``capacity``,
         ``year``, ``peer_score``, ``global_median``, ``reason``.
     """
-    from ..reference.countries import country_name
+    from ..reference import country_name
 
     inst = results.primary_institution(iso3)
     inst_id = str(inst["inst_id"])
@@ -1615,7 +1616,7 @@ def _spec_summary(spec: dict) -> dict:
 
 
 def _header(iso3: str, results: SurveyResults, migration: dict | None) -> dict:
-    from ..reference.countries import country_name
+    from ..reference import country_name
 
     cb = load_codebook()
     inst = results.primary_institution(iso3)
@@ -1650,8 +1651,8 @@ def _header(iso3: str, results: SurveyResults, migration: dict | None) -> dict:
 
 
 def _methods(results: SurveyResults, migration, treaties_section) -> dict:
-    from ..reference.migration import MIGRANT_STOCK_CITATION, MIGRANT_STOCK_LICENCE
-    from ..reference.treaties import TREATY_SOURCE, TREATY_VINTAGE
+    from ..reference import MIGRANT_STOCK_CITATION, MIGRANT_STOCK_LICENCE
+    from ..reference import TREATY_SOURCE, TREATY_VINTAGE
 
     edition = (migration or {}).get("edition") or "International Migrant Stock 2020"
     sources = [
@@ -1748,7 +1749,7 @@ class Brief:
         so building briefs in a loop never accumulates open figures.
         """
         if self._figures is None:
-            from ..render.plots import brief_figures
+            from ..render import brief_figures
 
             self._figures = brief_figures(self)
         return self._figures
@@ -1758,22 +1759,8 @@ class Brief:
         self._figures = None
 
     def key_figures(self) -> dict:
-        """A few headline figures, for the batch index."""
-        d = self.data
-        cap = d.get("capacity") or {}
-        composite = next((r["score"] for r in cap.get("rows", []) if r["key"] == "composite"), None)
-        mig = d.get("migration") or {}
-        icmw = (d.get("treaties") or {}).get("icmw") or {}
-        return {
-            "iso3": d["header"]["iso3"],
-            "country": d["header"]["country"],
-            "institution": d["header"]["institution"],
-            "composite": composite,
-            "migrants": mig.get("migrants"),
-            "migrant_share_pct": mig.get("migrant_share_pct"),
-            "icmw_status": icmw.get("status"),
-            "synthetic": d["header"]["synthetic"],
-        }
+        """A few headline figures, for the batch index (see :mod:`nhri_capacity.brief.keyfigures`)."""
+        return key_figures(self.data)
 
     def to_json(self) -> str:
         """:attr:`data` as JSON text (sorted keys, indent 2, missing as null)."""
@@ -1781,7 +1768,7 @@ class Brief:
 
     def to_html(self, *, embed_figures: bool = True) -> str:
         """The brief as one self-contained HTML page (see :func:`nhri_capacity.render.html.render_html`)."""
-        from ..render.html import render_html
+        from ..render import render_html
 
         return render_html(self, embed_figures=embed_figures)
 

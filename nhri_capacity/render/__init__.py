@@ -11,3 +11,6 @@ __all__ = [
     *plots.__all__,
     *html.__all__,
 ]
+
+# Shared with the batch index, which formats numbers as the briefs do.
+from .html import fmt_pct, fmt_score, fmt_status, fmt_thousands  # noqa: E402,F401

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.io import atomic_path
-from ..survey.codebook import load_codebook
+from ..survey import load_codebook
 
 __all__ = [
     "plot_capacity_profile",
@@ -256,7 +256,7 @@ def _score(value) -> str:
 
 
 def _country_label(iso3) -> str:
-    from ..reference.countries import country_name
+    from ..reference import country_name
 
     name = country_name(str(iso3), strict=False) if iso3 else None
     return str(name) if isinstance(name, str) else str(iso3)
@@ -273,7 +273,7 @@ def _join(names: list[str]) -> str:
 # =============================================================================
 def _capacity_rows(scores_or_brief, country, intervals):
     """(profile dict, country name, synthetic) from a Brief, SurveyResults or scores frame."""
-    from ..brief.content import SurveyResults, capacity_profile
+    from ..brief import SurveyResults, capacity_profile
 
     if _is_brief(scores_or_brief):
         data = scores_or_brief.data
@@ -283,7 +283,7 @@ def _capacity_rows(scores_or_brief, country, intervals):
         return capacity_profile(country, res), _country_label(country), bool(res.synthetic)
     if isinstance(scores_or_brief, pd.DataFrame):
         scores = scores_or_brief
-        from ..survey.readers import is_synthetic
+        from ..survey import is_synthetic
 
         res = SurveyResults(
             survey=pd.DataFrame(), scores=scores, themes=pd.DataFrame(), items=pd.DataFrame(),
@@ -491,7 +491,7 @@ def plot_migrant_trend(stock, *, country, ax=None, year=None):
 # Need and capacity
 # =============================================================================
 def _need_frame(results, year, stock):
-    from ..brief.content import need_and_capacity
+    from ..brief import need_and_capacity
 
     if _is_brief(results):
         brief = results
@@ -618,7 +618,7 @@ def plot_need_capacity(results, *, country=None, year=None, ax=None, stock=None)
 # Themes
 # =============================================================================
 def _theme_items(themes, country):
-    from ..brief.content import theme_profile
+    from ..brief import theme_profile
 
     if _is_brief(themes):
         sec = themes.data.get("themes") or {}
@@ -631,7 +631,7 @@ def _theme_items(themes, country):
         labels = dict(load_codebook().themes)
         frame = themes
         if "region" not in frame.columns:
-            from ..reference.countries import region_of
+            from ..reference import region_of
 
             frame = frame.assign(region=region_of(frame["iso3"].astype("string"), strict=False))
         mine = frame[frame["iso3"] == country]
@@ -653,7 +653,7 @@ def _theme_items(themes, country):
                     "regional_median": None if pd.isna(reg) else float(reg),
                 }
             )
-        from ..survey.readers import is_synthetic
+        from ..survey import is_synthetic
 
         return items, _country_label(country), bool(is_synthetic(themes)), None if pd.isna(region) else str(region)
     raise TypeError(f"plot_themes needs a Brief, SurveyResults or a score_themes() frame, not {type(themes).__name__}")

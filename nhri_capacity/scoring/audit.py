@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from ..common.io import atomic_path
-from ..survey.codebook import DIMENSIONS, load_codebook
-from ..survey.readers import SYNTHETIC_NOTICE, is_synthetic
+from ..survey import DIMENSIONS, load_codebook
+from ..survey import SYNTHETIC_NOTICE, is_synthetic
 from .scores import _prepare, _score_arrays, _weights, load_spec
 
 __all__ = [

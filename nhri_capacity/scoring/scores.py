@@ -40,9 +40,9 @@ import pandas as pd
 from .. import config
 from ..common.yamlfile import load_yaml
 from ..common.io import atomic_path
-from ..survey.codebook import DIMENSIONS, Codebook, Item, load_codebook
+from ..survey import DIMENSIONS, Codebook, Item, load_codebook
 from ..errors import OutputFormatError, SpecError, SurveyValidationError
-from ..survey.readers import SYNTHETIC_NOTICE, is_synthetic
+from ..survey import SYNTHETIC_NOTICE, is_synthetic
 
 __all__ = [
     "load_spec",
@@ -477,7 +477,7 @@ def _regions_for(iso3: pd.Series, regions) -> pd.Series:
         mapping = regions if isinstance(regions, dict) else dict(regions)
         return pd.Series([mapping.get(c, pd.NA) if not pd.isna(c) else pd.NA for c in iso3],
                          index=iso3.index, dtype="string")
-    from ..reference.countries import region_of
+    from ..reference import region_of
     from ..errors import NHRICapacityError
 
     uniq = [c for c in pd.unique(iso3.dropna())]

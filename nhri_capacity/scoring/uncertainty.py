@@ -29,9 +29,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..survey.codebook import DIMENSIONS, load_codebook
+from ..survey import DIMENSIONS, load_codebook
 from ..errors import SpecError
-from ..survey.readers import is_synthetic
+from ..survey import is_synthetic
 from .scores import (
     AGGREGATIONS,
     IMPUTATIONS,

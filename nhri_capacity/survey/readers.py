@@ -803,7 +803,7 @@ def _to_survey_frame(raw: pd.DataFrame, meta: dict, cb: Codebook):
     country = cb.country_variable
     notices = []
     if country in data:
-        from ..reference.countries import to_iso3
+        from ..reference import to_iso3
 
         if COUNTRY_INPUT in raw.columns:
             entered = pd.array([_parse_text(v) for v in raw[COUNTRY_INPUT]], dtype="string")
@@ -949,7 +949,7 @@ def _set_aside_rows(raw: pd.DataFrame, errors, cb):
     drop = raw.index.isin(bad_rows)
     if inst_col in raw:
         drop |= raw[inst_col].map(lambda v: not _is_blank(v) and str(v) in bad_inst).to_numpy(dtype=bool)
-    from ..reference.countries import to_iso3
+    from ..reference import to_iso3
 
     set_aside = {}
     for row, record in raw.loc[drop].iterrows():

@@ -132,9 +132,9 @@ import pandas as pd
 from .. import config
 from ..common.io import atomic_path
 from .codebook import DIMENSIONS, load_codebook
-from ..reference.countries import country_name
+from ..reference import country_name
 from ..errors import NHRICapacityError
-from ..reference.migration import load_migrant_stock
+from ..reference import load_migrant_stock
 from .readers import write_survey
 
 __all__ = [

@@ -342,7 +342,7 @@ class _Checker:
                          i=i, column=column, value=v, expected=expected)
 
     def countries(self):
-        from ..reference.countries import to_iso3
+        from ..reference import to_iso3
         from ..errors import CountryNotFoundError
 
         var = self.cb.country_variable
