@@ -25,14 +25,13 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import logging
-import math
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from .. import config
 from ..common.templates import environment
 from ..common.io import atomic_path, atomic_write_text
 from ..errors import BriefParameterError
+from .formatting import FILTERS
 
 __all__ = [
     "render_html",
@@ -50,7 +49,6 @@ BRIEF_FORMATS = ("html", "pdf")
 FIGURE_FORMATS = ("png", "svg")
 TEMPLATE_NAME = "brief.html.j2"
 
-_STATUS_LABELS = {"party": "State party", "signatory": "Signed, not ratified", "none": "Not ratified"}
 _FIGURE_ALT = {
     "migrant_trend": "Bar chart of the international migrant stock by year, with the share of the population",
     "capacity_profile": "Dot-and-interval chart of the five capacity scores and the composite against regional and global medians",
@@ -172,129 +170,6 @@ ol.footnotes li { margin-bottom: 0.35em; }
 """
 
 
-# =============================================================================
-# Formatting filters (one place, so HTML, index and tests agree)
-# =============================================================================
-def _missing(value) -> bool:
-    if value is None:
-        return True
-    try:
-        return isinstance(value, float) and math.isnan(value)
-    except TypeError:
-        return False
-
-
-def _half_up(value, digits=0) -> Decimal:
-    q = Decimal(1).scaleb(-digits)
-    return Decimal(str(value)).quantize(q, rounding=ROUND_HALF_UP)
-
-
-def fmt_thousands(value) -> str:
-    """1197624 -> '1,197,624'; missing -> 'n/a'."""
-    if _missing(value):
-        return "n/a"
-    return f"{int(_half_up(value)):,}"
-
-
-def fmt_number(value) -> str:
-    """Counts that may be means of respondents: 5.0 -> '5', 12.5 -> '12.5'."""
-    if _missing(value):
-        return "n/a"
-    v = float(value)
-    return f"{v:,.0f}" if v.is_integer() else f"{v:,.1f}"
-
-
-def fmt_pct(value) -> str:
-    """Percentages: 49.8 -> '49.8%', 3.6 -> '3.6%', 0.93 -> '0.93%'."""
-    if _missing(value):
-        return "n/a"
-    v = float(value)
-    digits = 2 if abs(v) < 1 else 1
-    return f"{_half_up(v, digits)}%"
-
-
-def fmt_pct0(value) -> str:
-    """Whole percentages, rounded half up: 165.5 -> '166%'."""
-    if _missing(value):
-        return "n/a"
-    return f"{_half_up(value)}%"
-
-
-def fmt_signed_pct(value) -> str:
-    if _missing(value):
-        return "n/a"
-    v = float(value)
-    text = fmt_pct(abs(v))
-    return ("+" if v > 0 else "\u2212" if v < 0 else "") + text
-
-
-def fmt_score(value) -> str:
-    """Scores shown as whole numbers, rounded half up: 28.5 -> '29'."""
-    if _missing(value):
-        return "n/a"
-    return str(int(_half_up(value)))
-
-
-def fmt_signed(value) -> str:
-    if _missing(value):
-        return "n/a"
-    v = int(_half_up(value))
-    return f"+{v}" if v > 0 else (f"\u2212{abs(v)}" if v < 0 else "\u00b10")
-
-
-def fmt_rate(value) -> str:
-    """Small rates: 0.42 -> '0.42', 12.345 -> '12.3'."""
-    if _missing(value):
-        return "n/a"
-    v = float(value)
-    return f"{_half_up(v, 2)}" if abs(v) < 10 else f"{_half_up(v, 1):,}"
-
-
-def fmt_longdate(value) -> str:
-    """'2020-10-02' -> '2 October 2020'."""
-    if _missing(value) or value == "":
-        return "n/a"
-    try:
-        d = _dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return str(value)
-    return f"{d.day} {d.strftime('%B')} {d.year}"
-
-
-def fmt_status(value) -> str:
-    return _STATUS_LABELS.get(str(value), str(value) if value else "n/a")
-
-
-def fmt_level(value, scale) -> str:
-    if _missing(value):
-        return "n/a"
-    labels = {int(k): v for k, v in (scale or {}).items()}
-    v = float(value)
-    if v.is_integer():
-        return labels.get(int(v), str(v))
-    lo, hi = int(math.floor(v)), int(math.ceil(v))
-    return f"{labels.get(lo, lo)} to {labels.get(hi, hi)}"
-
-
-_SHORT_TREATY = {
-    "ICMW": "Migrant Workers Convention",
-    "ICERD": "Racial discrimination",
-    "ICCPR": "Civil and political rights",
-    "ICESCR": "Economic, social and cultural rights",
-    "CEDAW": "Discrimination against women",
-    "CAT": "Convention against Torture",
-    "OPCAT": "Optional Protocol to CAT (detention monitoring)",
-    "CRC": "Rights of the child",
-    "CPED": "Enforced disappearance",
-    "CRPD": "Rights of persons with disabilities",
-}
-
-
-def fmt_short_treaty(code, name=None) -> str:
-    """A short English description of a treaty ('ICERD' -> 'Racial discrimination')."""
-    return _SHORT_TREATY.get(str(code), str(name or code))
-
-
 def _css_string(text: str) -> str:
     """A CSS string literal (for @page content) that cannot break out of <style>."""
     text = " ".join(str(text).split())
@@ -334,22 +209,7 @@ def _page_css(brief) -> str:
 # Rendering
 # =============================================================================
 def _environment():
-    return environment(
-        filters=dict(
-            thousands=fmt_thousands,
-            number=fmt_number,
-            pct=fmt_pct,
-            pct0=fmt_pct0,
-            signed_pct=fmt_signed_pct,
-            score=fmt_score,
-            signed=fmt_signed,
-            rate=fmt_rate,
-            longdate=fmt_longdate,
-            status_label=fmt_status,
-            level_name=fmt_level,
-            short_treaty=fmt_short_treaty,
-        )
-    )
+    return environment(filters=FILTERS)
 
 
 def _figure_title(fig) -> str | None:
