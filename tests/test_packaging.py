@@ -61,3 +61,34 @@ def test_config_holds_only_path_constants():
     assert all(isinstance(v, Path) for v in public.values())
     others = [k for k, v in vars(config).items() if not k.startswith("_") and not k.isupper() and k != "Path"]
     assert others == []
+
+
+def _locked() -> dict[str, str]:
+    """Package -> exact version pinned in requirements.lock (every pin must carry hashes)."""
+    text = (ROOT / "requirements.lock").read_text()
+    pins = {}
+    for block in re.split(r"\n(?=\S)", text):
+        first = block.splitlines()[0]
+        if first.startswith("#") or not first.strip():
+            continue
+        match = re.match(r"([A-Za-z0-9_.\-]+)==([^\s;]+)", first)
+        assert match, f"requirements.lock: {first!r} is not an exact pin"
+        assert "--hash=sha256:" in block, f"requirements.lock: {first!r} has no hash"
+        pins[_name(match.group(1))] = match.group(2)
+    return pins
+
+
+def test_lock_pins_every_declared_package_with_hashes():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    declared = {_name(r) for r in pyproject["project"]["dependencies"]}
+    declared |= {_name(r) for r in pyproject["project"]["optional-dependencies"]["test"]}
+    declared |= {_name(r) for r in pyproject["build-system"]["requires"]}
+    locked = _locked()
+    assert declared - set(locked) == set(), "run `make lock`: requirements.lock misses some packages"
+
+
+def test_make_installs_from_the_lock():
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"pip install .*--require-hashes .*-r \$\(LOCK\)", makefile)
+    assert re.search(r"pip install .*--no-deps .*-e \.", makefile)
+    assert "LOCK := requirements.lock" in makefile
