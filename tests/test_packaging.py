@@ -92,3 +92,16 @@ def test_make_installs_from_the_lock():
     assert re.search(r"pip install .*--require-hashes .*-r \$\(LOCK\)", makefile)
     assert re.search(r"pip install .*--no-deps .*-e \.", makefile)
     assert "LOCK := requirements.lock" in makefile
+
+
+def test_environment_yml_pins_the_locked_versions():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    locked = _locked()
+    wrong = []
+    for dep in env["dependencies"]:
+        if not isinstance(dep, str) or _name(dep) in {"python", "pip"}:
+            continue
+        name, _, version = dep.partition("=")
+        if locked.get(_name(name)) != version:
+            wrong.append(f"{dep} (requirements.lock: {locked.get(_name(name))})")
+    assert wrong == [], "environment.yml differs from requirements.lock: " + ", ".join(wrong)
