@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from latent_surveys import latent_survey
 
 from nhri_capacity.scoring.audit import (
     AUDIT_TABLES,
@@ -82,20 +83,8 @@ def test_item_rest_correlations_match_a_manual_computation():
 
 
 def _survey(n=40, seed=11):
-    """Institutions whose answers all follow one latent capacity (plus noise)."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for i in range(n):
-        level = rng.uniform(0.05, 0.95)
-        answers = {}
-        for it in CB.scored_items():
-            if rng.random() < 0.08:
-                continue
-            hi = it.goalposts[1] if it.goalposts else it.max
-            x = np.clip(level + rng.normal(scale=0.2), 0, 1)
-            answers[it.name] = round(it.min + x * (hi - it.min))
-        rows.append({"inst_id": f"I{i:02d}", "country": "MEX" if i % 2 else "KEN", **answers})
-    return pd.DataFrame(rows)
+    """Institutions whose answers all follow one latent capacity (plus noise), one respondent each."""
+    return latent_survey(n, seed, countries=("KEN", "MEX"), level=(0.05, 0.95), skip=0.08, noise=0.2)
 
 
 @pytest.fixture(scope="module")

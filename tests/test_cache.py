@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 import nhri_capacity
-from nhri_capacity.common import cache as _cache
 from nhri_capacity import config
+from nhri_capacity.common import cache as _cache
 from nhri_capacity.common.cache import cached_table, is_fresh, read_provenance, source_sha256
-from nhri_capacity.reference.migration import load_migrant_stock
 from nhri_capacity.reference.build import build_processed_tables, format_build_summary
+from nhri_capacity.reference.migration import load_migrant_stock
 
 
 def _frame():
@@ -167,6 +167,23 @@ def test_default_folder_is_read_from_config_at_call_time(source, tmp_path, monke
 def test_builder_must_return_a_frame(source, tmp_path):
     with pytest.raises(TypeError):
         cached_table("bad", source=source, builder=lambda: [1, 2], edition="e", processed_dir=tmp_path)
+    with pytest.raises(TypeError):
+        cached_table("bad", source=source, builder=lambda: [1, 2], edition="e", processed_dir=tmp_path, cache=False)
+
+
+def test_no_cache_builds_every_time_and_touches_nothing(source, tmp_path):
+    processed = tmp_path / "processed"
+    _cached(source, Builder(), processed)
+    before = {p.name: p.read_bytes() for p in processed.iterdir()}
+    builder = Builder(_frame().set_index(pd.Index([7, 8, 9])))
+    first = _cached(source, builder, processed, cache=False)
+    _cached(source, builder, processed, cache=False)
+    assert builder.calls == 2  # the valid cache is not read
+    pd.testing.assert_frame_equal(first, _frame())  # fresh RangeIndex, as from the cache
+    assert {p.name: p.read_bytes() for p in processed.iterdir()} == before
+    # Nothing is hashed either: a source that does not exist is fine.
+    _cached(tmp_path / "absent.csv", builder, tmp_path / "none", cache=False)
+    assert not (tmp_path / "none").exists()
 
 
 def test_other_toolkit_version_rebuilds(source, tmp_path, monkeypatch):

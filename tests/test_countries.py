@@ -1,4 +1,4 @@
-"""Tests for nhri_capacity.reference.countries: names and codes to ISO3 and back."""
+"""Tests for nhri_capacity.reference.countries (names and codes to ISO3 and back) and reference.regions."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from nhri_capacity import config
-
-from nhri_capacity.reference import countries
-from nhri_capacity.reference.countries import country_name, m49_of, region_of, to_iso3
 from nhri_capacity.errors import CountryNotFoundError, NHRICapacityError
+from nhri_capacity.reference import regions
+from nhri_capacity.reference.countries import country_name, m49_of, to_iso3
 from nhri_capacity.reference.migration import load_migrant_stock
+from nhri_capacity.reference.regions import region_of
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +143,7 @@ def test_region_of_with_a_given_table(stock):
 
 def test_region_of_reads_the_cached_table(tmp_path, monkeypatch):
     monkeypatch.setattr(config, "PROCESSED_DATA_DIR", tmp_path)
-    countries._default_regions.cache_clear()
+    regions._default_regions.cache_clear()
     try:
         assert region_of("MEX") == "Latin America and the Caribbean"
         assert (tmp_path / "migrant_stock.parquet").exists()
@@ -151,7 +151,7 @@ def test_region_of_reads_the_cached_table(tmp_path, monkeypatch):
         monkeypatch.setattr("nhri_capacity.reference.migration._parse_workbook", _fail)
         assert region_of("DEU") == "Europe and Northern America"
     finally:
-        countries._default_regions.cache_clear()
+        regions._default_regions.cache_clear()
 
 
 def _fail(*args, **kwargs):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 
 from nhri_capacity import config
-from nhri_capacity.reference.migration import load_migrant_stock
 from nhri_capacity.reference.build import build_processed_tables
+from nhri_capacity.reference.migration import load_migrant_stock
 from nhri_capacity.reference.treaties import load_treaty_status
 
 

@@ -7,18 +7,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nhri_capacity.survey.codebook import DIMENSIONS, load_codebook
 from nhri_capacity.errors import OutputFormatError, SpecError, SurveyValidationError
 from nhri_capacity.scoring.scores import (
     SCORE_COLUMNS,
     combine_respondents,
     item_scores,
-    load_spec,
     normalise_items,
     score_survey,
     score_themes,
     write_scores,
 )
+from nhri_capacity.scoring.spec import load_spec
+from nhri_capacity.survey.codebook import DIMENSIONS, load_codebook
 
 CB = load_codebook()
 SCORED = [it.name for it in CB.scored_items()]

@@ -3,32 +3,19 @@
 import numpy as np
 import pandas as pd
 import pytest
+from latent_surveys import latent_survey
 
-from nhri_capacity.survey.codebook import DIMENSIONS, load_codebook
 from nhri_capacity.errors import SpecError
 from nhri_capacity.scoring.scores import score_survey
 from nhri_capacity.scoring.uncertainty import _ranks, score_intervals
+from nhri_capacity.survey.codebook import DIMENSIONS, load_codebook
 
 CB = load_codebook()
 REGIONS = {"MEX": "Latin America and the Caribbean", "KEN": "Sub-Saharan Africa", "IND": "Central and Southern Asia"}
 
 
 def _survey(n=30, seed=5):
-    rng = np.random.default_rng(seed)
-    countries = list(REGIONS)
-    rows = []
-    for i in range(n):
-        level = rng.uniform(0.1, 0.9)
-        for _ in range(rng.integers(1, 3)):
-            answers = {}
-            for it in CB.scored_items():
-                if rng.random() < 0.1:
-                    continue
-                hi = it.goalposts[1] if it.goalposts else it.max
-                x = np.clip(level + rng.normal(scale=0.25), 0, 1)
-                answers[it.name] = round(it.min + x * (hi - it.min))
-            rows.append({"inst_id": f"I{i:02d}", "country": countries[i % 3], **answers})
-    return pd.DataFrame(rows)
+    return latent_survey(n, seed, countries=list(REGIONS), max_respondents=2)
 
 
 @pytest.fixture(scope="module")

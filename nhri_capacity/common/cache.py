@@ -27,9 +27,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .version import toolkit_version
 from .. import config
 from .io import atomic_path, atomic_write_text, sha256_file
+from .version import toolkit_version
 
 __all__ = [
     "cached_table",
@@ -40,7 +40,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
 
 
 def _processed_dir(processed_dir) -> Path:
@@ -173,6 +172,16 @@ def _read_cached(parquet_path: Path, meta: dict) -> pd.DataFrame:
     return frame
 
 
+def _build(name: str, builder: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    frame = builder()
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"builder for cached table {name!r} returned {type(frame).__name__}, not a DataFrame")
+    frame = frame.reset_index(drop=True)
+    # attrs are not part of the table and may not be JSON-serialisable.
+    frame.attrs = {}
+    return frame
+
+
 def cached_table(
     name: str,
     *,
@@ -181,6 +190,7 @@ def cached_table(
     edition: str | Callable[[pd.DataFrame], str] | None,
     processed_dir=None,
     refresh: bool = False,
+    cache: bool = True,
 ) -> pd.DataFrame:
     """Return a table from its Parquet cache, rebuilding it when the source changed.
 
@@ -203,6 +213,9 @@ def cached_table(
         Cache folder. Default ``config.PROCESSED_DATA_DIR`` (read at call time).
     refresh : bool, default False
         Rebuild even if the cache is valid.
+    cache : bool, default True
+        False builds the table and returns it without reading, hashing or
+        writing anything (the loaders' ``cache=False``).
 
     Returns
     -------
@@ -232,7 +245,14 @@ def cached_table(
     >>> cached_table("demo", source=src, builder=build, edition="v1",
     ...              processed_dir=tmp / "processed")["x"].dtype
     Int64Dtype()
+    >>> len(cached_table("demo2", source=src, builder=build, edition="v1",
+    ...                  processed_dir=tmp / "processed", cache=False))
+    2
+    >>> sorted(p.name for p in (tmp / "processed").iterdir())  # nothing new written
+    ['demo.parquet', 'demo.provenance.json']
     """
+    if not cache:
+        return _build(name, builder)
     source = Path(source)
     parquet_path, meta_path = cache_paths(name, processed_dir=processed_dir)
     sha = source_sha256(source)
@@ -244,13 +264,7 @@ def cached_table(
         except Exception as exc:  # any damage to the cache means: rebuild it
             log.warning("Rebuilding cached table %r: %s", name, exc)
 
-    frame = builder()
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"builder for cached table {name!r} returned {type(frame).__name__}, not a DataFrame")
-    frame = frame.reset_index(drop=True)
-    # attrs are not part of the table and may not be JSON-serialisable.
-    frame.attrs = {}
-
+    frame = _build(name, builder)
     with atomic_path(parquet_path) as tmp:
         frame.to_parquet(tmp, index=False, engine="pyarrow")
         parquet_sha = sha256_file(tmp)

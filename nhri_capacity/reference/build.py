@@ -11,15 +11,14 @@ from pathlib import Path
 
 from .. import config
 from ..common.cache import cache_paths, is_fresh, read_provenance
+from .migration import MIGRANT_STOCK_CITATION, MIGRANT_STOCK_LICENCE, load_migrant_stock
+from .treaties import TREATY_SOURCE, TREATY_VINTAGE, load_treaty_status
 
 __all__ = ["build_processed_tables", "format_build_summary"]
 
 
 def _tables():
-    # Imported here so that importing the pipeline stays cheap.
-    from .migration import MIGRANT_STOCK_CITATION, MIGRANT_STOCK_LICENCE, load_migrant_stock
-    from .treaties import TREATY_SOURCE, TREATY_VINTAGE, load_treaty_status
-
+    # Paths are read at call time: tests point config at temporary folders.
     return (
         ("migrant_stock", lambda: Path(config.MIGRANT_STOCK_XLSX), load_migrant_stock,
          f"{MIGRANT_STOCK_CITATION} Licence: {MIGRANT_STOCK_LICENCE}."),

@@ -10,6 +10,11 @@ pandas versions, fails to load its table.
 
 Namibia's ISO2 code is ``"NA"``; nothing here ever treats the *string* "NA" as
 a missing value.
+
+:func:`country_lookup` (the tables) and :func:`map_iso3` (any per-country
+value, shaped like the input) also serve the other reference modules; a
+country's region is in :mod:`nhri_capacity.reference.regions`, which needs the
+migrant-stock table.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import pandas as pd
 from ..common.values import is_missing as _is_missing
 from ..errors import CountryNotFoundError
 
-__all__ = ["to_iso3", "country_name", "region_of", "m49_of"]
+__all__ = ["to_iso3", "country_name", "m49_of"]
 
 # UN M49 codes coco does not carry. The UN workbook lists Taiwan under code 158
 # ("China, Taiwan Province of China"); coco has TWN but no UN code for it.
@@ -54,7 +59,9 @@ def _norm(text: str) -> str:
 
 
 @dataclass
-class _Lookup:
+class CountryLookup:
+    """The tables :func:`country_lookup` builds, keyed for exact matching."""
+
     keys: dict = field(default_factory=dict)  # normalised name / iso2 / iso3 -> ISO3
     m49: dict = field(default_factory=dict)  # int -> ISO3
     m49_of: dict = field(default_factory=dict)  # ISO3 -> int
@@ -65,8 +72,21 @@ class _Lookup:
 
 
 @functools.lru_cache(maxsize=1)
-def _lookup() -> _Lookup:
-    """Build the lookup tables once from coco's country list."""
+def country_lookup() -> CountryLookup:
+    """Build the lookup tables once from coco's country list, then return the same object.
+
+    Returns
+    -------
+    CountryLookup
+        ``keys`` (normalised name, ISO2 or ISO3 -> ISO3), ``m49`` (UN M49
+        code -> ISO3), ``m49_of`` (ISO3 -> M49), ``names`` (ISO3 -> short
+        name), ``regexes``, ``suggest`` and ``memo`` (used by :func:`to_iso3`).
+
+    Examples
+    --------
+    >>> country_lookup().m49[484], country_lookup().names["NAM"]
+    ('MEX', 'Namibia')
+    """
     from country_converter import country_converter as _coco
 
     data = pd.read_csv(
@@ -76,7 +96,7 @@ def _lookup() -> _Lookup:
     # turn today's names into codes that no current table uses.
     data = data[data["obsolete"].str.strip() == ""]
 
-    lk = _Lookup()
+    lk = CountryLookup()
     for row in data.itertuples(index=False):
         iso3 = row.ISO3.split("|")[0].strip().upper()
         if not iso3:
@@ -109,7 +129,7 @@ def _lookup() -> _Lookup:
     return lk
 
 
-def _match_one(value, lk: _Lookup):
+def _match_one(value, lk: CountryLookup):
     """Return the ISO3 code for one input, or None when it cannot be matched."""
     if isinstance(value, (bool, np.bool_)):
         return None
@@ -135,7 +155,7 @@ def _match_one(value, lk: _Lookup):
     return result
 
 
-def _suggestions(value, lk: _Lookup, n: int = 3) -> list[str]:
+def _suggestions(value, lk: CountryLookup, n: int = 3) -> list[str]:
     if not isinstance(value, str) or not value.strip():
         return []
     key = _norm(value)
@@ -148,7 +168,7 @@ def _suggestions(value, lk: _Lookup, n: int = 3) -> list[str]:
     return out[:n]
 
 
-def _unmatched_error(unmatched: list, total: int, lk: _Lookup) -> CountryNotFoundError:
+def _unmatched_error(unmatched: list, total: int, lk: CountryLookup) -> CountryNotFoundError:
     details = {}
     lines = []
     for value in unmatched:
@@ -184,7 +204,7 @@ def _shape_like(values, results: list, *, dtype: str):
 
 
 def _convert(values, *, strict: bool) -> tuple[bool, list]:
-    lk = _lookup()
+    lk = country_lookup()
     scalar, items = _values_of(values)
     results: list = []
     unmatched: list = []
@@ -247,7 +267,31 @@ def to_iso3(values, *, strict: bool = True):
     return _shape_like(values, results, dtype="string")
 
 
-def _map_iso3(values, fn, *, strict: bool, dtype: str):
+def map_iso3(values, fn, *, strict: bool, dtype: str):
+    """Convert *values* to ISO3 (as :func:`to_iso3`), then map each code with *fn*.
+
+    Parameters
+    ----------
+    values : str, int, list-like or pandas.Series
+        Anything :func:`to_iso3` accepts.
+    fn : callable
+        ISO3 code -> value (``pd.NA`` when there is none); never called for
+        a missing input.
+    strict : bool
+        As in :func:`to_iso3`.
+    dtype : str
+        pandas dtype of the result when *values* is a Series or Index.
+
+    Returns
+    -------
+    scalar, list or pandas.Series
+        Shaped like *values* (see :func:`to_iso3`).
+
+    Examples
+    --------
+    >>> map_iso3(["Mexico", None], lambda c: c.lower(), strict=True, dtype="string")
+    ['mex', <NA>]
+    """
     scalar, codes = _convert(values, strict=strict)
     results = [pd.NA if _is_missing(c) else fn(c) for c in codes]
     if scalar:
@@ -277,8 +321,8 @@ def country_name(iso3, *, strict: bool = True):
     >>> country_name(["MEX", "NA"])
     ['Mexico', 'Namibia']
     """
-    names = _lookup().names
-    return _map_iso3(iso3, lambda c: names.get(c, pd.NA), strict=strict, dtype="string")
+    names = country_lookup().names
+    return map_iso3(iso3, lambda c: names.get(c, pd.NA), strict=strict, dtype="string")
 
 
 def m49_of(iso3, *, strict: bool = True):
@@ -286,10 +330,8 @@ def m49_of(iso3, *, strict: bool = True):
 
     Parameters
     ----------
-    iso3 : str, int, list-like or pandas.Series
-        ISO3 codes, or anything :func:`to_iso3` accepts.
-    strict : bool, default True
-        As in :func:`to_iso3`.
+    iso3, strict
+        As in :func:`country_name`.
 
     Returns
     -------
@@ -303,50 +345,5 @@ def m49_of(iso3, *, strict: bool = True):
     >>> m49_of(["DEU", "NAM"])
     [276, 516]
     """
-    codes = _lookup().m49_of
-    return _map_iso3(iso3, lambda c: codes.get(c, pd.NA), strict=strict, dtype="Int64")
-
-
-@functools.lru_cache(maxsize=1)
-def _default_regions() -> dict:
-    # Read from the cached migrant-stock table: a Parquet read, not a workbook parse.
-    from .migration import load_migrant_stock
-
-    return _regions_from(load_migrant_stock())
-
-
-def _regions_from(stock: pd.DataFrame) -> dict:
-    rows = stock.loc[stock["is_country"] & stock["iso3"].notna(), ["iso3", "region"]]
-    rows = rows.drop_duplicates("iso3")
-    return {iso3: (pd.NA if pd.isna(reg) else reg) for iso3, reg in zip(rows["iso3"], rows["region"])}
-
-
-def region_of(iso3, *, stock: pd.DataFrame | None = None, strict: bool = True):
-    """Return the UN SDG region under which the UN DESA workbook groups a country.
-
-    Parameters
-    ----------
-    iso3 : str, int, list-like or pandas.Series
-        ISO3 codes, or anything :func:`to_iso3` accepts.
-    stock : pandas.DataFrame, optional
-        A table from :func:`nhri_capacity.reference.migration.load_migrant_stock`. By
-        default the cached table is read once per session (the workbook is
-        parsed only if the cache is missing or out of date).
-    strict : bool, default True
-        As in :func:`to_iso3`.
-
-    Returns
-    -------
-    str, list or pandas.Series
-        Region names such as ``'Latin America and the Caribbean'``; NA for a
-        country the workbook does not list separately (e.g. Kosovo).
-
-    Examples
-    --------
-    >>> region_of("MEX")
-    'Latin America and the Caribbean'
-    >>> region_of(["DEU", "Namibia"])
-    ['Europe and Northern America', 'Sub-Saharan Africa']
-    """
-    regions = _regions_from(stock) if stock is not None else _default_regions()
-    return _map_iso3(iso3, lambda c: regions.get(c, pd.NA), strict=strict, dtype="string")
+    codes = country_lookup().m49_of
+    return map_iso3(iso3, lambda c: codes.get(c, pd.NA), strict=strict, dtype="Int64")

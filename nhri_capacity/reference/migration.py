@@ -24,6 +24,7 @@ import pandas as pd
 from .. import config
 from ..common.cache import cached_table
 from ..errors import DataFileError
+from .countries import country_lookup
 
 __all__ = [
     "load_migrant_stock",
@@ -317,6 +318,20 @@ def _number(value, sheet: _Sheet, row_index: int, col: int, path: Path):
         ) from None
 
 
+def _data_rows(sheet: _Sheet):
+    """Yield (row index, row, M49 code) for every row below the header that has a code.
+
+    Blank lines and footnotes below the table have no numeric code and are skipped.
+    """
+    for i in range(sheet.header_index + 1, len(sheet.rows)):
+        row = sheet.rows[i]
+        code = row[sheet.code_col] if sheet.code_col < len(row) else None
+        if isinstance(code, str) and code.strip().isdigit():
+            code = int(code.strip())
+        if isinstance(code, (int, float)) and not isinstance(code, bool):
+            yield i, row, int(code)
+
+
 def _edition(sheets: list[_Sheet], path: Path) -> str:
     years = set()
     for sheet in sheets:
@@ -352,8 +367,6 @@ def _open_workbook(path: Path):
 
 def _parse_workbook(path) -> pd.DataFrame:
     """Parse Tables 1-6 of the workbook at *path* into the tidy table (no cache)."""
-    from .countries import _lookup
-
     path = Path(path)
     wb = _open_workbook(path)
     try:
@@ -371,14 +384,7 @@ def _parse_workbook(path) -> pd.DataFrame:
     group_of: dict = {}
     names_by_code: dict = {}
     current_group = None
-    for i in range(master.header_index + 1, len(master.rows)):
-        row = master.rows[i]
-        code = row[master.code_col] if master.code_col < len(row) else None
-        if isinstance(code, str) and code.strip().isdigit():
-            code = int(code.strip())
-        if not isinstance(code, (int, float)) or isinstance(code, bool):
-            continue  # blank lines and footnotes below the table
-        code = int(code)
+    for _, row, code in _data_rows(master):
         raw_name = row[master.name_col]
         name = str(raw_name).strip().rstrip("*").strip() if raw_name is not None else ""
         if code >= _FIRST_AGGREGATE_CODE:
@@ -392,7 +398,7 @@ def _parse_workbook(path) -> pd.DataFrame:
         dtype = "".join(str(dtype).split()) if dtype is not None else ""
         locations[code] = {"name": name, "data_type": dtype or pd.NA}
 
-    m49 = _lookup().m49
+    m49 = country_lookup().m49
     region_name = {c: names_by_code.get(c) or n for c, n in SDG_REGIONS.items()}
 
     # values[column][(code, year)] = float or None
@@ -414,14 +420,7 @@ def _parse_workbook(path) -> pd.DataFrame:
             scale = 1000.0
         col_values: dict = {}
         seen: set = set()
-        for i in range(sheet.header_index + 1, len(sheet.rows)):
-            row = sheet.rows[i]
-            code = row[sheet.code_col] if sheet.code_col < len(row) else None
-            if isinstance(code, str) and code.strip().isdigit():
-                code = int(code.strip())
-            if not isinstance(code, (int, float)) or isinstance(code, bool):
-                continue
-            code = int(code)
+        for i, row, code in _data_rows(sheet):
             if code in seen:
                 continue
             seen.add(code)
@@ -528,7 +527,7 @@ def load_migrant_stock(path=None, *, cache: bool = True, processed_dir=None, ref
 
     See Also
     --------
-    nhri_capacity.reference.countries.region_of : a country's SDG region from this table.
+    nhri_capacity.reference.regions.region_of : a country's SDG region from this table.
 
     Notes
     -----
@@ -550,8 +549,6 @@ def load_migrant_stock(path=None, *, cache: bool = True, processed_dir=None, ref
     if not path.is_file():
         what = "is a folder, not a file" if path.is_dir() else "does not exist"
         raise DataFileError(f"The UN migrant stock workbook {path} {what}. {_WHERE_TO_GET}")
-    if not cache:
-        return _parse_workbook(path)
     return cached_table(
         "migrant_stock",
         source=path,
@@ -560,4 +557,5 @@ def load_migrant_stock(path=None, *, cache: bool = True, processed_dir=None, ref
         edition=lambda frame: str(frame["edition"].iloc[0]) if len(frame) else None,
         processed_dir=processed_dir,
         refresh=refresh,
+        cache=cache,
     )

@@ -28,6 +28,7 @@ import pandas as pd
 from .. import config
 from ..common.cache import cached_table
 from ..errors import CountryNotFoundError, DataFileError
+from .countries import to_iso3
 
 __all__ = [
     "load_treaty_status",
@@ -116,8 +117,6 @@ _DENOUNCED = re.compile(r"denounc", re.IGNORECASE)
 
 
 def _read_one(path: Path, code: str) -> pd.DataFrame:
-    from .countries import to_iso3
-
     try:
         # dtype=str and keep_default_na=False: Namibia's iso2 is "NA".
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -280,8 +279,6 @@ def load_treaty_status(path=None, *, cache: bool = True, processed_dir=None, ref
             f"The treaty status folder {folder} {what}. Copy the 18 hr_status_*.csv files into "
             f"data/raw/treaties/ (see data/raw/README.md)."
         )
-    if not cache:
-        return _parse_folder(folder)
     return cached_table(
         "treaty_status",
         source=folder,
@@ -289,6 +286,7 @@ def load_treaty_status(path=None, *, cache: bool = True, processed_dir=None, ref
         edition=TREATY_VINTAGE,
         processed_dir=processed_dir,
         refresh=refresh,
+        cache=cache,
     )
 
 
@@ -319,8 +317,6 @@ def treaty_profile(iso3, *, treaties: pd.DataFrame | None = None) -> pd.DataFram
     >>> profile["treaty"].iloc[0], profile["status"].iloc[0]
     ('ICMW', 'party')
     """
-    from .countries import to_iso3
-
     code = to_iso3(iso3)
     table = treaties if treaties is not None else load_treaty_status()
     rows = table[table["iso3"] == code]

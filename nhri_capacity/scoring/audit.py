@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 
 from ..common.io import atomic_path
-from ..survey import DIMENSIONS, load_codebook
-from ..survey import SYNTHETIC_NOTICE, is_synthetic
-from .scores import _prepare, _score_arrays, _weights, load_spec
+from ..survey import DIMENSIONS, SYNTHETIC_NOTICE, is_synthetic, load_codebook
+from .engine import prepare, score_arrays
+from .spec import load_spec, spec_weights
 
 __all__ = [
     "cronbach_alpha",
@@ -270,7 +270,7 @@ def audit_scores(data, *, spec=None, codebook=None, regions=None) -> dict[str, p
     data : pandas.DataFrame
         A survey frame (one row per respondent).
     spec : None, path or dict, optional
-        The scoring spec (see :func:`nhri_capacity.scoring.scores.load_spec`).
+        The scoring spec (see :func:`nhri_capacity.scoring.spec.load_spec`).
     codebook : Codebook, optional
     regions : dict, optional
         ISO3 -> region (only needed with ``group_mean`` imputation).
@@ -322,9 +322,9 @@ def audit_scores(data, *, spec=None, codebook=None, regions=None) -> dict[str, p
     """
     cb = codebook if codebook is not None else load_codebook()
     spec = load_spec(spec, codebook=cb)
-    prep = _prepare(data, cb, spec, regions=regions, need_regions=spec["imputation"] == "group_mean")
-    arr = _score_arrays(prep, spec, cb)
-    item_w, _ = _weights(spec, cb)
+    prep = prepare(data, cb, spec, regions=regions, need_regions=spec["imputation"] == "group_mean")
+    arr = score_arrays(prep, spec, cb)
+    item_w, _ = spec_weights(spec, cb)
     names = [it.name for it in prep.items]
     N = pd.DataFrame(arr["N"], columns=names)
     used = item_w > 0

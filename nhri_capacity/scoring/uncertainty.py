@@ -29,20 +29,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..survey import DIMENSIONS, load_codebook
 from ..errors import SpecError
-from ..survey import is_synthetic
-from .scores import (
-    AGGREGATIONS,
-    IMPUTATIONS,
-    NORMALISATIONS,
-    _composite,
-    _dimension_scores,
-    _prepare,
-    _score_arrays,
-    _weights,
-    load_spec,
-)
+from ..survey import DIMENSIONS, is_synthetic, load_codebook
+from .engine import composite_scores, dimension_scores, prepare, score_arrays
+from .spec import AGGREGATIONS, IMPUTATIONS, NORMALISATIONS, load_spec, spec_weights
 
 __all__ = ["score_intervals", "DEFAULT_NORMALISATIONS", "DEFAULT_IMPUTATIONS", "DEFAULT_AGGREGATIONS"]
 
@@ -110,7 +100,7 @@ def score_intervals(
     seed : int, default 12345
         Seed of the random generator: the same seed gives identical output.
     spec : None, path or dict, optional
-        The nominal spec (see :func:`nhri_capacity.scoring.scores.load_spec`); its
+        The nominal spec (see :func:`nhri_capacity.scoring.spec.load_spec`); its
         item weights, availability rule, item aggregation and per-item
         normalisation overrides hold in every draw.
     codebook : Codebook, optional
@@ -166,9 +156,9 @@ def score_intervals(
         )
 
     need_regions = "group_mean" in imputations or spec["imputation"] == "group_mean"
-    prep = _prepare(data, cb, spec, regions=regions, need_regions=need_regions)
-    nominal = _score_arrays(prep, spec, cb)
-    _, dim_w = _weights(spec, cb)
+    prep = prepare(data, cb, spec, regions=regions, need_regions=need_regions)
+    nominal = score_arrays(prep, spec, cb)
+    _, dim_w = spec_weights(spec, cb)
 
     # The few distinct dimension-score matrices, computed once.
     stack = []
@@ -177,7 +167,7 @@ def score_intervals(
             alt = copy.deepcopy(spec)
             alt["normalisation"]["default"] = norm
             alt["imputation"] = imp
-            stack.append(_dimension_scores(prep, alt, cb)[1])
+            stack.append(dimension_scores(prep, alt, cb)[1])
     stack = np.stack(stack)  # combinations x institutions x dimensions
 
     rng = np.random.default_rng(seed)
@@ -192,7 +182,7 @@ def score_intervals(
     for a, how in enumerate(aggregations):
         pick = agg == a
         if pick.any():
-            composite[pick] = _composite(D[pick], weights[pick], how, require_all)
+            composite[pick] = composite_scores(D[pick], weights[pick], how, require_all)
     ranks = _ranks(composite)
 
     c_q = _quantiles(composite, [0.05, 0.5, 0.95])
