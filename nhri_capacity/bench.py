@@ -17,9 +17,15 @@ Tasks measured
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
+
+from . import config
+from .reference import load_migrant_stock
+from .scoring import audit_scores, score_intervals, score_survey
+from .survey import generate_sample, read_survey
 
 __all__ = ["time_call", "run_benchmarks", "format_table", "main"]
 
@@ -43,17 +49,6 @@ def time_call(fn, *, repeat=3, warmup=False) -> tuple[float, object]:
     return statistics.median(times), result
 
 
-def _sample_survey():
-    from . import config
-    from .survey import read_survey
-
-    if config.SAMPLE_SURVEY.exists():
-        return read_survey(config.SAMPLE_SURVEY), str(config.SAMPLE_SURVEY.name)
-    from .survey import generate_sample
-
-    return generate_sample(), "generate_sample()"
-
-
 def run_benchmarks(*, repeat=3, draws=1000) -> list[dict]:
     """Run every measurement and return one record per task.
 
@@ -64,8 +59,6 @@ def run_benchmarks(*, repeat=3, draws=1000) -> list[dict]:
     def add(task, seconds, runs, note=""):
         rows.append({"task": task, "seconds": seconds, "runs": runs, "note": note})
 
-    from .reference import load_migrant_stock
-
     parse, stock = time_call(lambda: load_migrant_stock(cache=False), repeat=1)
     add("UN workbook: parse (cache=False)", parse, 1, f"{len(stock):,} rows")
     with tempfile.TemporaryDirectory(prefix="nhri-bench-") as tmp:
@@ -74,26 +67,19 @@ def run_benchmarks(*, repeat=3, draws=1000) -> list[dict]:
         cached, _ = time_call(lambda: load_migrant_stock(processed_dir=tmp), repeat=repeat)
         add("UN workbook: load from cache", cached, repeat, f"{parse / cached:,.0f}x faster than parsing")
 
-    from . import config
-    from .survey import read_survey
-
     if config.SAMPLE_SURVEY.exists():
-        t, _ = time_call(lambda: read_survey(config.SAMPLE_SURVEY), repeat=repeat)
+        t, survey = time_call(lambda: read_survey(config.SAMPLE_SURVEY), repeat=repeat)
         add("read_survey(sample .sav)", t, repeat)
-    survey, label = _sample_survey()
-
-    from .scoring import score_survey
+        label = config.SAMPLE_SURVEY.name
+    else:
+        survey, label = generate_sample(), "generate_sample()"
 
     n_score = max(repeat, 10)
     t, scores = time_call(lambda: score_survey(survey), repeat=n_score, warmup=True)
     add("score_survey", t, n_score, f"{len(scores)} institutions from {label}; target < 50 ms")
 
-    from .scoring import audit_scores
-
     t, _ = time_call(lambda: audit_scores(survey), repeat=repeat, warmup=True)
     add("audit_scores", t, repeat)
-
-    from .scoring import score_intervals
 
     t, _ = time_call(lambda: score_intervals(survey, n_draws=draws), repeat=repeat, warmup=True)
     add(f"score_intervals ({draws:,} draws)", t, repeat, "target about 2 s or less")
@@ -118,8 +104,6 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per task; the median is shown (default 3)")
     parser.add_argument("--draws", type=int, default=1000, help="uncertainty draws (default 1000)")
     args = parser.parse_args(argv)
-    import os
-
     print(f"nhri-capacity benchmarks ({os.cpu_count()} CPUs; median of {args.repeat} runs unless noted)\n")
     print(format_table(run_benchmarks(repeat=args.repeat, draws=args.draws)))
     return 0

@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from . import config
+from .common.version import toolkit_version
 from .errors import NHRICapacityError
 
 __all__ = ["cli", "main"]
@@ -65,7 +66,7 @@ def _echo_table(df, *, max_rows=None):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="nhri-capacity", prog_name="nhri-capacity")
+@click.version_option(version=toolkit_version(), prog_name="nhri-capacity")
 def cli():
     """Score NHRIs' capacity to protect migrants' rights and produce country briefs.
 
@@ -115,8 +116,8 @@ def score(file, output, spec):
 
     FILE defaults to the bundled synthetic sample.
     """
-    from .survey import read_survey
     from .scoring import score_survey, write_scores
+    from .survey import read_survey
 
     survey = read_survey(file or config.SAMPLE_SURVEY)
     scores = score_survey(survey, spec=spec)
@@ -167,9 +168,8 @@ def intervals(file, draws, seed, output, spec):
 
     FILE defaults to the bundled synthetic sample.
     """
+    from .scoring import score_intervals, write_scores
     from .survey import read_survey
-    from .scoring import write_scores
-    from .scoring import score_intervals
 
     survey = read_survey(file or config.SAMPLE_SURVEY)
     result = score_intervals(survey, n_draws=draws, seed=seed, spec=spec)

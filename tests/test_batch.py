@@ -4,15 +4,14 @@ Fast tests replace papermill with a stand-in; the tests marked ``slow`` start
 real kernels (a tiny stand-in template, and once the real template for MEX).
 """
 
+import hashlib
 import json
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from nhri_capacity import batch
-
-from nhri_capacity import config
+from nhri_capacity import batch, config
 from nhri_capacity.errors import BriefParameterError
 
 PARAMETERS_SOURCE = (
@@ -35,7 +34,7 @@ if country == "DEU":
     raise ValueError("deliberate failure for " + country)
 (out / "data.json").write_text(json.dumps({"key_figures": {
     "iso3": country, "country": "<b>Mexico</b>", "institution": "CNDH & co",
-    "composite": 55.55, "migrants": 1197624, "migrant_share_pct": 0.93, "icmw": "party"}}))
+    "composite": 55.55, "migrants": 1197624, "migrant_share_pct": 0.93, "icmw_status": "party"}}))
 for fmt in formats.split(","):
     (out / f"brief.{fmt}").write_text("<p>brief</p>")
 '''
@@ -171,8 +170,8 @@ def test_resolve_kernel_name_finds_a_kernel_running_this_python():
     from jupyter_client.kernelspec import KernelSpecManager
 
     name = batch.resolve_kernel_name()
-    assert name in batch.KERNEL_CANDIDATES
-    assert batch._runs_this_python(KernelSpecManager().get_kernel_spec(name).argv)
+    assert name in batch.kernel.KERNEL_CANDIDATES
+    assert batch.kernel.runs_this_python(KernelSpecManager().get_kernel_spec(name).argv)
     with pytest.raises(BriefParameterError, match="No Jupyter kernel named"):
         batch.resolve_kernel_name("no-such-kernel-here")
 
@@ -252,7 +251,7 @@ def fake(monkeypatch):
     def install(*script):
         fake = FakePapermill(script)
         monkeypatch.setattr(papermill, "execute_notebook", fake)
-        monkeypatch.setattr(batch.time, "sleep", lambda s: None)
+        monkeypatch.setattr(batch.execute.time, "sleep", lambda s: None)
         return fake
 
     return install
@@ -332,6 +331,124 @@ def test_missing_output_files_fail_the_brief(tmp_path, survey, tiny, fake):
 
 
 # --------------------------------------------------------------------------- #
+# The survey is read once
+# --------------------------------------------------------------------------- #
+class SurveyAccess:
+    """Counts, in this process, the reads (``read_survey``) and the hashes
+    (``sha256_file``) of one survey file, wherever the toolkit calls them from:
+    every loaded ``nhri_capacity`` module holding either function is patched."""
+
+    def __init__(self, monkeypatch, path):
+        import sys
+
+        from nhri_capacity.common.io import sha256_file
+        from nhri_capacity.survey.readers import read_survey
+
+        self.path = Path(path).resolve()
+        self.reads = 0
+        self.hashes = 0  # outside read_survey
+        self.hashes_by_reader = 0  # read_survey records the file's hash in the frame's metadata
+        self._reading = False
+
+        def counting_read(source, *args, **kwargs):
+            mine = isinstance(source, (str, Path)) and Path(source).resolve() == self.path
+            self.reads += mine
+            self._reading = mine
+            try:
+                return read_survey(source, *args, **kwargs)
+            finally:
+                self._reading = False
+
+        def counting_hash(source, *args, **kwargs):
+            if Path(source).resolve() == self.path:
+                if self._reading:
+                    self.hashes_by_reader += 1
+                else:
+                    self.hashes += 1
+            return sha256_file(source, *args, **kwargs)
+
+        for name, module in list(sys.modules.items()):
+            if name.split(".")[0] != "nhri_capacity":
+                continue
+            if getattr(module, "read_survey", None) is read_survey:
+                monkeypatch.setattr(module, "read_survey", counting_read)
+            if getattr(module, "sha256_file", None) is sha256_file:
+                monkeypatch.setattr(module, "sha256_file", counting_hash)
+
+
+def test_a_batch_reads_and_hashes_the_survey_once(tmp_path, survey, tiny, fake, monkeypatch):
+    # An empty results cache: the batch must read the survey itself.
+    monkeypatch.setattr(config, "PROCESSED_DATA_DIR", tmp_path / "processed")
+    survey_sha = hashlib.sha256(Path(survey).read_bytes()).hexdigest()
+    access = SurveyAccess(monkeypatch, survey)
+    pm = fake("ok", "ok")
+    kwargs = dict(survey=survey, out=tmp_path / "out", formats="html", template=tiny, n_draws=10, progress=False)
+    result = batch.run_batch(["MEX", "DEU"], jobs=1, **kwargs)
+    assert result.exit_code == 0 and len(pm.calls) == 2
+    assert result.synthetic
+    assert (access.reads, access.hashes, access.hashes_by_reader) == (1, 1, 1)
+    marker = json.loads((tmp_path / "out" / "MEX" / ".complete.json").read_text())
+    assert marker["inputs"]["survey_sha256"] == survey_sha
+
+    # Results cached: a second batch, and a single brief, hash the file once and never read it.
+    access.reads = access.hashes = access.hashes_by_reader = 0
+    pm = fake("ok")
+    again = batch.run_batch(["MEX"], resume=True, jobs=1, **{**kwargs, "formats": "html,pdf"})
+    assert [o.status for o in again.outcomes] == ["done"]
+    assert (access.reads, access.hashes, access.hashes_by_reader) == (0, 1, 0)
+    access.hashes = 0
+    fake("ok")
+    outcome = batch.run_brief("DEU", survey=survey, out_dir=tmp_path / "out", formats="html", template=tiny,
+                              n_draws=10)
+    assert outcome.status == "done"
+    assert (access.reads, access.hashes) == (0, 1)
+
+
+def test_check_countries_takes_the_survey_as_the_plan_read_it(tmp_path, survey, monkeypatch):
+    facts = batch.plan.survey_facts(survey, n_draws=10)
+    access = SurveyAccess(monkeypatch, survey)
+    assert batch.check_countries(["mex"], facts=facts) == ["MEX"]
+    assert batch.check_countries(["mex"], survey=survey, facts=facts) == ["MEX"]
+    assert (access.reads, access.hashes) == (0, 0)
+    other = tmp_path / "other.csv"
+    other.write_text("x")
+    with pytest.raises(BriefParameterError, match="not the survey read for this batch"):
+        batch.check_countries(["MEX"], survey=other, facts=facts)
+
+
+def test_countries_of_set_aside_institutions_are_in_the_survey(tmp_path):
+    """An institution set aside for broken rows still gets a brief (which then fails with the row errors)."""
+    import pandas as pd
+
+    from nhri_capacity.survey.readers import read_survey, write_survey
+
+    path = write_survey(read_survey(config.SAMPLE_SURVEY), tmp_path / "survey.csv")
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table.loc[table["inst_id"] == "MEX-01", "ch4_detention_access"] = "7"
+    table.to_csv(path, index=False)
+    facts = batch.plan.survey_facts(path, n_draws=10)
+    assert "MEX" not in set(facts.results.scores["iso3"])
+    assert "MEX" in facts.countries and facts.synthetic
+    assert batch.check_countries(["MEX", "deu"], facts=facts) == ["MEX", "DEU"]
+
+
+def test_package_hash_covers_the_whole_package(tmp_path):
+    """Resume must rebuild a brief when any file of the toolkit changes, not only the batch's own."""
+    import nhri_capacity
+
+    assert batch.markers.PACKAGE_ROOT == Path(nhri_capacity.__file__).resolve().parent
+    tree = tmp_path / "pkg"
+    (tree / "sub" / "__pycache__").mkdir(parents=True)
+    (tree / "sub" / "rules.yaml").write_text("a: 1\n")
+    first = batch.markers.tree_sha256(tree)
+    (tree / "sub" / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"\0")
+    (tree / ".hidden").write_text("x")
+    assert batch.markers.tree_sha256(tree) == first
+    (tree / "sub" / "rules.yaml").write_text("a: 2\n")
+    assert batch.markers.tree_sha256(tree) != first
+
+
+# --------------------------------------------------------------------------- #
 # Summary and index
 # --------------------------------------------------------------------------- #
 def _fake_result(out: Path) -> batch.BatchResult:
@@ -339,7 +456,7 @@ def _fake_result(out: Path) -> batch.BatchResult:
     mex.mkdir(parents=True)
     (mex / "data.json").write_text(json.dumps({"key_figures": {
         "country": "Mexico <script>", "institution": "CNDH & partners", "composite": 61.25,
-        "migrants": 1197624, "migrant_share_pct": 0.928, "icmw": "party"}}))
+        "migrants": 1197624, "migrant_share_pct": 0.928, "icmw_status": "party"}}))
     (mex / "brief.html").write_text("x")
     files = {"brief.html": mex / "brief.html", "data.json": mex / "data.json"}
     deu = out / "DEU"
@@ -366,6 +483,18 @@ def test_index_is_escaped_self_contained_and_relative(tmp_path):
     assert "1,197,624" in page
     assert "synthetic" in page.lower()
     assert "http://" not in page and "https://" not in page and "<link" not in page
+
+
+def test_index_columns_are_the_briefs_key_figures(tmp_path):
+    import html
+
+    from nhri_capacity.brief import KEY_FIGURES
+
+    page = batch.write_index(_fake_result(tmp_path / "out")).read_text()
+    headings = [f"<th>{html.escape(f.heading, quote=False)}</th>" for f in KEY_FIGURES]
+    assert "".join(["<th>Country</th><th>ISO3</th>", *headings, "<th>Files</th>"]) in page
+    row = next(line for line in page.splitlines() if 'href="MEX/brief.html"' in line and "<td>" in line)
+    assert row.count("<td") == len(KEY_FIGURES) + 3
 
 
 def test_index_is_written_atomically(tmp_path, monkeypatch):
@@ -429,7 +558,7 @@ def test_kernel_that_dies_at_start_is_retried_then_reported(tmp_path, survey, ti
             "display_name": "dies", "language": "python"}
     (kernels / "kernel.json").write_text(json.dumps(spec))
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "kernels"))
-    monkeypatch.setattr(batch.time, "sleep", lambda s: None)
+    monkeypatch.setattr(batch.execute.time, "sleep", lambda s: None)
     outcome = batch.run_brief(
         "MEX", survey=survey, out_dir=tmp_path / "out", formats="html", template=tiny,
         kernel_name="dies-at-start", retries=1,
@@ -498,9 +627,9 @@ def test_batch_refuses_unknown_or_no_formats_before_any_kernel(tmp_path):
 @pytest.mark.slow
 def test_broken_survey_row_fails_that_country_only(tmp_path):
     """A row with an invalid code fails its country's brief; the other briefs are made."""
-    from nhri_capacity.survey.readers import read_survey, write_survey
-
     import pandas as pd
+
+    from nhri_capacity.survey.readers import read_survey, write_survey
 
     path = write_survey(read_survey(config.SAMPLE_SURVEY), tmp_path / "survey.csv")
     table = pd.read_csv(path, dtype=str, keep_default_na=False)

@@ -27,6 +27,14 @@ def test_every_subcommand_has_help():
         assert "Usage: " in res.output and name in res.output
 
 
+def test_version_is_the_toolkit_version():
+    from nhri_capacity.common.version import toolkit_version
+
+    res = CliRunner().invoke(cli, ["--version"])
+    assert res.exit_code == 0
+    assert res.output.strip() == f"nhri-capacity, version {toolkit_version()}"
+
+
 def test_console_help_exits_zero():
     res = _run("--help")
     assert res.returncode == 0

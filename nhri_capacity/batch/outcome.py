@@ -1,0 +1,107 @@
+"""What a batch returns: one :class:`BriefOutcome` per country in a :class:`BatchResult`,
+and the names of the files a brief's folder holds.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["BriefOutcome", "BatchResult"]
+
+NOTEBOOK_NAME = "brief.ipynb"
+FAILED_NOTEBOOK_NAME = "brief.failed.ipynb"
+MARKER_NAME = ".complete.json"
+KERNEL_LOG_NAME = ".kernel.log"
+DATA_NAME = "data.json"
+INDEX_NAME = "index.html"
+
+
+@dataclass
+class BriefOutcome:
+    """What happened to one country's brief.
+
+    Attributes
+    ----------
+    country : str
+        ISO3 code.
+    status : str
+        ``"done"`` (executed now), ``"skipped"`` (up to date, resume) or
+        ``"failed"``.
+    directory : Path
+        ``<out>/<ISO3>``.
+    notebook : Path or None
+        The executed notebook (``brief.ipynb``), or the failed one
+        (``brief.failed.ipynb``) when the brief failed; None when no
+        notebook was written at all.
+    files : dict
+        Output files written (relative path -> absolute Path), excluding the
+        marker.
+    error : str or None
+        One line, ``ExceptionName: message``, when the brief failed.
+    attempts : int
+        Kernel starts tried (0 when skipped).
+    seconds : float
+        Wall time spent on this brief.
+
+    Examples
+    --------
+    >>> BriefOutcome("MEX", "skipped", Path("briefs/MEX")).ok
+    True
+    """
+
+    country: str
+    status: str
+    directory: Path
+    notebook: Path | None = None
+    files: dict = field(default_factory=dict)
+    error: str | None = None
+    attempts: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("done", "skipped")
+
+
+@dataclass
+class BatchResult:
+    """Outcome of :func:`~nhri_capacity.batch.run.run_batch`: one :class:`BriefOutcome` per country.
+
+    Examples
+    --------
+    >>> result = BatchResult([BriefOutcome("DEU", "failed", Path("DEU"), error="ValueError: x")],
+    ...                      out=Path("."), index=None, seconds=1.0)
+    >>> [o.country for o in result.failed], result.exit_code
+    (['DEU'], 1)
+    """
+
+    outcomes: list
+    out: Path
+    index: Path | None
+    seconds: float
+    survey: Path | None = None
+    synthetic: bool = False
+
+    @property
+    def done(self) -> list:
+        return [o for o in self.outcomes if o.status == "done"]
+
+    @property
+    def skipped(self) -> list:
+        return [o for o in self.outcomes if o.status == "skipped"]
+
+    @property
+    def failed(self) -> list:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every brief is done or up to date, 1 when any failed."""
+        return 1 if self.failed else 0
+
+
+def now_iso() -> str:
+    """The current UTC time to the second, as written in markers and the index (``...Z``)."""
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
