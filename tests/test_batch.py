@@ -498,7 +498,8 @@ def test_batch_refuses_unknown_or_no_formats_before_any_kernel(tmp_path):
 @pytest.mark.slow
 def test_broken_survey_row_fails_that_country_only(tmp_path):
     """A row with an invalid code fails its country's brief; the other briefs are made."""
-    from nhri_capacity.survey.readers import read_survey, write_survey
+    from nhri_capacity.survey.readers import read_survey
+    from nhri_capacity.survey.writers import write_survey
 
     import pandas as pd
 
