@@ -420,7 +420,7 @@ def test_countries_of_set_aside_institutions_are_in_the_survey(tmp_path):
     """An institution set aside for broken rows still gets a brief (which then fails with the row errors)."""
     import pandas as pd
 
-    from nhri_capacity.survey.readers import read_survey, write_survey
+    from nhri_capacity import read_survey, write_survey
 
     path = write_survey(read_survey(config.SAMPLE_SURVEY), tmp_path / "survey.csv")
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -629,7 +629,7 @@ def test_broken_survey_row_fails_that_country_only(tmp_path):
     """A row with an invalid code fails its country's brief; the other briefs are made."""
     import pandas as pd
 
-    from nhri_capacity.survey.readers import read_survey, write_survey
+    from nhri_capacity import read_survey, write_survey
 
     path = write_survey(read_survey(config.SAMPLE_SURVEY), tmp_path / "survey.csv")
     table = pd.read_csv(path, dtype=str, keep_default_na=False)

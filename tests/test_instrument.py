@@ -2,7 +2,7 @@
 
 The XLSForm must convert with pyxform without warnings, carry every codebook
 question with the right type and choices, and produce the export column names
-that :func:`nhri_capacity.survey.instrument.kobo_export_columns` documents; a simulated
+that :func:`nhri_capacity.survey.xlsform_builder.kobo_export_columns` documents; a simulated
 KoboToolbox export of it must come back through ``read_survey``.
 """
 
@@ -17,15 +17,9 @@ import yaml
 from nhri_capacity import config
 from nhri_capacity.survey.codebook import load_codebook
 from nhri_capacity.errors import NHRICapacityError, SpecError
-from nhri_capacity.survey.instrument import (
-    FORM_ID,
-    kobo_export_columns,
-    questionnaire_html,
-    questionnaire_markdown,
-    write_questionnaire,
-    write_xlsform,
-    xlsform,
-)
+from nhri_capacity.survey.instrument import FORM_ID
+from nhri_capacity.survey.questionnaire import questionnaire_html, questionnaire_markdown, write_questionnaire
+from nhri_capacity.survey.xlsform_builder import kobo_export_columns, write_xlsform, xlsform
 
 NOT_ASKED = {"synthetic_data"}
 KOBO_META = ["_id", "_uuid", "_submission_time", "_validation_status", "_notes",
@@ -305,6 +299,7 @@ def test_html_has_every_question_and_code(cb, page):
 
 def test_html_is_self_contained_and_prints_on_a4(page):
     assert "size: A4" in page and "@page" in page
+    assert not any(mark in page for mark in ("{{", "{%", "{#"))  # the template rendered whole
     assert "<script" not in page
     assert "<link" not in page and "src=" not in page and "http" not in page.split("</style>")[0]
 
@@ -331,6 +326,14 @@ def test_text_from_the_codebook_is_escaped(tmp_path):
     # The XLSForm keeps the text as it is: pyxform escapes it in the XForm.
     rows = _rows(xlsform(codebook=cb)["survey"])
     assert rows.loc["ch1_complaints_open", "label"].startswith("Can <script>")
+
+
+def test_a_codebook_path_is_as_good_as_the_codebook(cb, md, page):
+    path = config.RESOURCES_DIR / "codebook.yaml"
+    assert questionnaire_markdown(codebook=path) == md
+    assert questionnaire_html(codebook=str(path)) == page
+    for name, sheet in xlsform(codebook=path).items():
+        pd.testing.assert_frame_equal(sheet, xlsform(codebook=cb)[name], obj=name)
 
 
 def test_write_questionnaire_picks_the_format_from_the_suffix(tmp_path):

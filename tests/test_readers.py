@@ -5,14 +5,10 @@ import pyreadstat
 import pytest
 
 from nhri_capacity.errors import OutputFormatError, SurveyReadError, SurveyValidationError
-from nhri_capacity.survey.readers import (
-    SYNTHETIC_FILE_LABEL,
-    is_synthetic,
-    read_survey,
-    read_survey_raw,
-    survey_meta,
-    write_survey,
-)
+from nhri_capacity.survey.files import read_survey_raw
+from nhri_capacity.survey.metadata import SYNTHETIC_FILE_LABEL, is_synthetic, survey_meta
+from nhri_capacity.survey.readers import read_survey
+from nhri_capacity.survey.writers import write_survey
 
 PII = ["respondent_name", "respondent_email", "respondent_phone"]
 

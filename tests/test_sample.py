@@ -11,13 +11,16 @@ from nhri_capacity.common.io import sha256_file
 from nhri_capacity.survey.codebook import DIMENSIONS, load_codebook
 from nhri_capacity.errors import NHRICapacityError
 from nhri_capacity.reference.migration import load_migrant_stock
-from nhri_capacity.survey.readers import SYNTHETIC_FILE_LABEL, read_survey, survey_meta
+from nhri_capacity.survey.metadata import SYNTHETIC_FILE_LABEL, survey_meta
+from nhri_capacity.survey.readers import read_survey
+from nhri_capacity.errors import SpecError
 from nhri_capacity.survey.sample import (
     DEFAULT_SEED,
     SampleParameterError,
     generate_sample,
     write_sample,
 )
+from nhri_capacity.survey.sample_texts import load_sample_texts
 
 CB = load_codebook()
 MISSING = [-7.0, -8.0, -9.0]
@@ -198,6 +201,32 @@ def test_good_practices(sample):
     assert consent.mean() == pytest.approx(0.8, abs=0.1)
     years = sample[["gp1_year", "gp2_year", "gp3_year"]].stack().dropna()
     assert years.between(2015, 2021).all()
+
+
+def test_every_practice_template_fills_in():
+    texts = load_sample_texts()
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        for capacity, kinds in texts.tables["practices"].items():
+            used = set()
+            for _ in kinds:  # each kind once: the generator prefers kinds not yet used
+                title, text = texts.practice(rng, capacity, 1 + seed, ["Tapachula"], 0.0, used)
+                assert "{" not in title + text and title[0].isupper() and text.endswith(".")
+            assert used == {(capacity, k) for k in range(len(kinds))}
+
+
+def test_institution_names_follow_language_and_type():
+    texts = load_sample_texts()
+    assert texts.institution_name("PER", 2) == "Defensoría del Pueblo (Peru, synthetic)"
+    assert texts.institution_name("PER", 4) == "National Advisory Council on Human Rights of Peru (synthetic)"
+    assert texts.institution_name("GBR", 1).startswith("Human Rights Commission of the United Kingdom")
+
+
+def test_text_tables_missing_a_table_is_a_spec_error(tmp_path):
+    path = tmp_path / "texts.yaml"
+    path.write_text("institution_names: {}\nthemes: {}\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="places"):
+        load_sample_texts(path)
 
 
 def test_capacity_tracks_migrant_share_and_accreditation(sample, stock2020):

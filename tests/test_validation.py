@@ -3,8 +3,10 @@
 import pandas as pd
 import pytest
 
-from nhri_capacity.survey.readers import read_survey_raw, write_survey
-from nhri_capacity.survey.validation import Problem, format_report, validate_command, validate_survey
+from nhri_capacity.survey.files import read_survey_raw
+from nhri_capacity.survey.problems import Problem, format_report
+from nhri_capacity.survey.validation import validate_command, validate_survey
+from nhri_capacity.survey.writers import write_survey
 
 
 def valid_frame():

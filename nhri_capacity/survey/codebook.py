@@ -327,3 +327,20 @@ def load_codebook(path=None) -> Codebook:
     """
     path = Path(path) if path is not None else config.RESOURCES_DIR / "codebook.yaml"
     return _load(path.resolve())
+
+
+def resolve_codebook(codebook=None) -> Codebook:
+    """The codebook to use: *codebook* itself, the one at that path, or the bundled one.
+
+    Every function with a ``codebook=`` option accepts all three.
+
+    Examples
+    --------
+    >>> resolve_codebook() is load_codebook()
+    True
+    """
+    if codebook is None:
+        return load_codebook()
+    if isinstance(codebook, Codebook):
+        return codebook
+    return load_codebook(codebook)

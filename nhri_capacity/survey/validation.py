@@ -1,28 +1,13 @@
 """Check a survey file against the codebook before it is scored.
 
-:func:`validate_survey` returns a list of :class:`Problem` records, one per
-issue, each naming the row, the respondent, the column, the value found and
-what was expected. :func:`format_report` turns them into a readable report and
-:func:`validate_command` is what ``nhri-capacity validate FILE`` runs.
+:func:`validate_survey` returns a list of
+:class:`~nhri_capacity.survey.problems.Problem` records, one per issue, each
+naming the row, the respondent, the column, the value found and what was
+expected. :func:`validate_command` is what ``nhri-capacity validate FILE``
+runs: it prints them with :func:`~nhri_capacity.survey.problems.format_report`.
 
-Severities
-----------
-error
-    The file cannot be scored until it is fixed: unreadable or empty file,
-    missing required variables (or a blank required answer), text in a numeric
-    item, a decimal in a whole-number or coded item, an invalid date, a code
-    that is not in the choice list, a negative count, a percentage outside
-    0-100, a value above the codebook's maximum, an unknown country, a
-    duplicated respondent id, more migration staff than staff in total, a
-    variable given twice with different values.
-warning
-    Worth a look, scoring still works: a column that is not in the codebook, an
-    item with more missing answers (blank or -7/-8/-9) than the threshold, a
-    good practice with a title but no description, a variable given twice with
-    the same values.
-info
-    Notes only, never a failure (not even with ``--strict``): personal-data
-    columns dropped on reading.
+Severities (``error``, ``warning``, ``info``) and the checks behind each are
+listed in :mod:`nhri_capacity.survey.problems`.
 
 Row numbers
 -----------
@@ -30,95 +15,28 @@ Row numbers
 and Excel files the header is row 1, so the first respondent is row 2; in
 SPSS, Stata and Parquet files the first respondent is case 1. For a DataFrame
 it is the index when the index is named ``row`` (as in
-:func:`~nhri_capacity.survey.readers.read_survey_raw`), else the 1-based position.
+:func:`~nhri_capacity.survey.files.read_survey_raw`), else the 1-based position.
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import SurveyReadError
-from .readers import (
-    _format_value,
-    _frame_from_columns,
-    _is_blank,
-    _multi_answer,
-    _parse_date,
-    _parse_number,
-    _parse_text,
-    _resolve_codebook,
-    _schema,
-    _without_attrs,
-    read_survey_raw,
-)
+from ..errors import CountryNotFoundError, SurveyReadError
+from ..reference import to_iso3
+from .codebook import resolve_codebook
+from .files import read_survey_raw
+from .metadata import without_attrs
+from .parsing import format_value, is_blank_cell, parse_date, parse_number, parse_text
+from .problems import SEVERITIES, Problem, format_report
+from .schema import frame_from_columns, multi_answer, schema
 
-__all__ = ["Problem", "validate_survey", "format_report", "validate_command", "SEVERITIES"]
+__all__ = ["validate_survey", "validate_command"]
 
-#: Severities in report order.
-SEVERITIES = ("error", "warning", "info")
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One issue found in a survey file.
-
-    Attributes
-    ----------
-    severity : str
-        ``'error'`` (stops scoring), ``'warning'`` or ``'info'``.
-    file : str or None
-        The survey file, when known.
-    row : int or None
-        Row number as seen in the file (header = row 1 in CSV/Excel, first
-        case = 1 in SPSS/Stata); None for problems with the whole file or a
-        whole column.
-    respondent : str or None
-        ``resp_id`` of the row (``inst_id`` when there is no ``resp_id``).
-    column : str or None
-        The codebook variable (or the header, for columns not in the codebook).
-    value : object
-        The value found, as it is in the file.
-    expected : str or None
-        What would have been valid.
-    message : str
-        A sentence a non-programmer can act on.
-
-    Examples
-    --------
-    >>> p = Problem("error", file="s.csv", row=3, respondent="R2", column="ch1_complaints_open",
-    ...             value="7", expected="0 or 1", message="'7' is not an answer code of this question")
-    >>> print(p)
-    ERROR: s.csv, row 3 (respondent R2), column ch1_complaints_open: '7' is not an answer code of this question
-    """
-
-    severity: str
-    file: str | None = None
-    row: int | None = None
-    respondent: str | None = None
-    column: str | None = None
-    value: object = None
-    expected: str | None = None
-    message: str = ""
-
-    def describe(self, *, with_file=True) -> str:
-        """The problem as one line, without the severity prefix."""
-        where = []
-        if with_file and self.file:
-            where.append(str(self.file))
-        if self.row is not None:
-            who = f" (respondent {self.respondent})" if self.respondent else ""
-            where.append(f"row {self.row}{who}")
-        if self.column:
-            where.append(f"column {self.column}")
-        return f"{', '.join(where)}: {self.message}" if where else self.message
-
-    def __str__(self) -> str:
-        return f"{self.severity.upper()}: {self.describe()}"
 
 
 # --------------------------------------------------------------------------
@@ -153,7 +71,7 @@ def _expected(item, cb, *, column=None) -> str:
 
 
 def _q(value) -> str:
-    return repr(_format_value(value))
+    return repr(format_value(value))
 
 
 # --------------------------------------------------------------------------
@@ -161,9 +79,9 @@ def _q(value) -> str:
 # --------------------------------------------------------------------------
 def _prepare(df: pd.DataFrame, cb):
     """Map a user's DataFrame (or a raw frame, again: mapping is idempotent) onto the codebook."""
-    s = _schema(cb)
+    s = schema(cb)
     meta = dict(df.attrs.get("survey") or {})
-    df = _without_attrs(df)
+    df = without_attrs(df)
     if df.index.name == "row" and {"columns", "unknown_columns", "pii_dropped"} <= set(meta):
         return df, meta  # already mapped by read_survey_raw
     frame = pd.DataFrame(
@@ -171,7 +89,7 @@ def _prepare(df: pd.DataFrame, cb):
         index=df.index if df.index.name == "row" else pd.RangeIndex(1, len(df) + 1, name="row"),
     )
     notices: list = []
-    mapped, mapping = _frame_from_columns(list(df.columns), frame, s, {}, notices)
+    mapped, mapping = frame_from_columns(list(df.columns), frame, s, {}, notices)
     mapped.index.name = "row"
     meta["pii_dropped"] = list(dict.fromkeys(list(meta.get("pii_dropped") or []) + mapping["pii_dropped"]))
     meta["duplicate_columns"] = list(meta.get("duplicate_columns") or []) + mapping["duplicate_columns"]
@@ -185,7 +103,7 @@ class _Checker:
         self.raw = raw
         self.meta = meta
         self.cb = cb
-        self.s = _schema(cb)
+        self.s = schema(cb)
         self.threshold = missing_threshold
         self.file = meta.get("source")
         self.rows = [int(r) for r in raw.index]
@@ -195,14 +113,14 @@ class _Checker:
         for var in (cb.institution_variable, cb.id_variable):
             if var in raw.columns:
                 for i, v in enumerate(raw[var]):
-                    text = _parse_text(v)
+                    text = parse_text(v)
                     if text is not None:
                         self.respondents[i] = text
         order = list(raw.columns)
         self.col_pos = {c: i for i, c in enumerate(order)}
 
     def add(self, severity, message, *, i=None, column=None, value=None, expected=None):
-        value = None if value is None else _format_value(value) if not isinstance(value, str) else value
+        value = None if value is None else format_value(value) if not isinstance(value, str) else value
         self.problems.append(
             Problem(
                 severity=severity,
@@ -219,6 +137,11 @@ class _Checker:
     def header_of(self, column) -> str:
         header = (self.meta.get("columns") or {}).get(column)
         return f" (header {header!r})" if header and header.strip().casefold() != column else ""
+
+    def reject(self, i, column, value, what, expected):
+        """An error for one cell: '<what> (header ...); expected <expected>.'"""
+        self.add("error", f"{what}{self.header_of(column)}; expected {expected}.",
+                 i=i, column=column, value=value, expected=expected)
 
     # -- whole-file checks --------------------------------------------------
     def structure(self):
@@ -271,7 +194,7 @@ class _Checker:
         for var in self.cb.required_variables:
             if var in self.raw.columns:
                 for i, v in enumerate(self.raw[var]):
-                    if _is_blank(v):
+                    if is_blank_cell(v):
                         self.add(
                             "error",
                             f"{var} is required but empty{self.header_of(var)}.",
@@ -286,15 +209,14 @@ class _Checker:
         where = self.header_of(column)
         for i, v in enumerate(self.raw[column]):
             try:
-                x = _parse_number(v, percent=item.type == "percent")
+                x = parse_number(v, percent=item.type == "percent")
             except ValueError as exc:
                 reason = str(exc)
                 if reason.startswith("text") and (item.choices or split):
                     msg = f"{_q(v)} is neither an answer code nor an answer label of this question"
                 else:
                     msg = f"{_q(v)} is {reason}"
-                self.add("error", f"{msg}{where}; expected {expected}.",
-                         i=i, column=column, value=v, expected=expected)
+                self.reject(i, column, v, msg, expected)
                 continue
             if x is None or cb.is_missing_code(x):
                 continue
@@ -305,10 +227,9 @@ class _Checker:
                     msg = f"{_q(v)} is not an answer code of this question"
                 else:
                     continue
-                self.add("error", f"{msg}{where}; expected {expected}.", i=i, column=column, value=v, expected=expected)
+                self.reject(i, column, v, msg, expected)
             elif item.type == "integer" and not x.is_integer():
-                self.add("error", f"{_q(v)} is not a whole number{where}; expected {expected}.",
-                         i=i, column=column, value=v, expected=expected)
+                self.reject(i, column, v, f"{_q(v)} is not a whole number", expected)
             elif item.type == "count" and x < 0:
                 self.add("error", f"{_q(v)} is a negative count{where}; counts cannot be below 0 "
                          f"(use -7, -8 or -9 for a missing answer).", i=i, column=column, value=v, expected=expected)
@@ -316,39 +237,31 @@ class _Checker:
                 self.add("error", f"{_q(v)} is not a percentage between 0 and 100{where}.",
                          i=i, column=column, value=v, expected=expected)
             elif item.min is not None and x < item.min or item.max is not None and x > item.max:
-                self.add("error", f"{_q(v)} is outside the valid range{where}; expected {expected}.",
-                         i=i, column=column, value=v, expected=expected)
+                self.reject(i, column, v, f"{_q(v)} is outside the valid range", expected)
 
     def multi_base(self, item):
         expected = _expected(item, self.cb, column=item.name)
-        where = self.header_of(item.name)
         for i, v in enumerate(self.raw[item.name]):
-            kind, payload = _multi_answer(v, item, self.s, self.cb)
+            kind, payload = multi_answer(v, item, self.s)
             if kind == "bad":
-                self.add("error", f"{_q(v)} is not a list of choices{where}; expected {expected}.",
-                         i=i, column=item.name, value=v, expected=expected)
+                self.reject(i, item.name, v, f"{_q(v)} is not a list of choices", expected)
             elif kind == "choices" and payload[1]:
                 unknown = ", ".join(repr(u) for u in payload[1])
-                self.add("error", f"{unknown} in {_q(v)} is not a choice of this question{where}; "
-                         f"expected {expected}.", i=i, column=item.name, value=v, expected=expected)
+                self.reject(i, item.name, v, f"{unknown} in {_q(v)} is not a choice of this question", expected)
 
     def dates(self, column, item):
         expected = _expected(item, self.cb)
         for i, v in enumerate(self.raw[column]):
             try:
-                _parse_date(v)
+                parse_date(v)
             except ValueError as exc:
-                self.add("error", f"{_q(v)} is {exc}{self.header_of(column)}; expected {expected}.",
-                         i=i, column=column, value=v, expected=expected)
+                self.reject(i, column, v, f"{_q(v)} is {exc}", expected)
 
     def countries(self):
-        from ..reference import to_iso3
-        from ..errors import CountryNotFoundError
-
         var = self.cb.country_variable
         if var not in self.raw.columns:
             return
-        values = [v for v in self.raw[var] if not _is_blank(v)]
+        values = [v for v in self.raw[var] if not is_blank_cell(v)]
         unique = list(dict.fromkeys(str(v).strip() if isinstance(v, str) else v for v in values))
         try:
             to_iso3(unique, strict=True)
@@ -358,7 +271,7 @@ class _Checker:
         expected = "an English country name, an ISO2 code (NA = Namibia), an ISO3 code or a UN M49 code"
         for i, v in enumerate(self.raw[var]):
             key = str(v).strip() if isinstance(v, str) else v
-            if _is_blank(v) or key not in unmatched:
+            if is_blank_cell(v) or key not in unmatched:
                 continue
             suggestions = unmatched[key]
             hint = f" Did you mean {' or '.join(repr(x) for x in suggestions)}?" if suggestions else ""
@@ -371,7 +284,7 @@ class _Checker:
             return
         first: dict = {}
         for i, v in enumerate(self.raw[var]):
-            text = _parse_text(v)
+            text = parse_text(v)
             if text is None:
                 continue
             if text in first:
@@ -389,7 +302,7 @@ class _Checker:
         if {"staff_migration", "staff_total"} <= set(raw.columns):
             for i, (mig, tot) in enumerate(zip(raw["staff_migration"], raw["staff_total"])):
                 try:
-                    m, t = _parse_number(mig), _parse_number(tot)
+                    m, t = parse_number(mig), parse_number(tot)
                 except ValueError:
                     continue  # already reported as a wrong type
                 if m is None or t is None or cb.is_missing_code(m) or cb.is_missing_code(t):
@@ -397,10 +310,10 @@ class _Checker:
                 if m > t:
                     self.add(
                         "error",
-                        f"staff_migration ({_format_value(m)}) is larger than staff_total "
-                        f"({_format_value(t)}): staff working on migration are part of the total.",
+                        f"staff_migration ({format_value(m)}) is larger than staff_total "
+                        f"({format_value(t)}): staff working on migration are part of the total.",
                         i=i, column="staff_migration", value=mig,
-                        expected=f"at most staff_total ({_format_value(t)})",
+                        expected=f"at most staff_total ({format_value(t)})",
                     )
         k = 1
         while f"gp{k}_title" in cb:
@@ -408,7 +321,7 @@ class _Checker:
             if title in raw.columns:
                 descriptions = raw[desc] if desc in raw.columns else [None] * self.n
                 for i, (t, d) in enumerate(zip(raw[title], descriptions)):
-                    if not _is_blank(t) and _is_blank(d):
+                    if not is_blank_cell(t) and is_blank_cell(d):
                         self.add(
                             "warning",
                             f"Good practice {k} has a title but no description ({desc} is empty); "
@@ -447,10 +360,10 @@ class _Checker:
                 )
 
     def _missing(self, v) -> bool:
-        if _is_blank(v, numeric=True):
+        if is_blank_cell(v, numeric=True):
             return True
         try:
-            return self.cb.is_missing_code(_parse_number(v))
+            return self.cb.is_missing_code(parse_number(v))
         except ValueError:
             return False  # an answer is there, even if invalid (reported elsewhere)
 
@@ -491,7 +404,7 @@ def validate_survey(source, *, codebook=None, missing_threshold=0.2) -> list:
     source : str, Path or pandas.DataFrame
         A survey file (anything :func:`~nhri_capacity.survey.readers.read_survey`
         reads) or a frame, e.g. from
-        :func:`~nhri_capacity.survey.readers.read_survey_raw`. A file that cannot be
+        :func:`~nhri_capacity.survey.files.read_survey_raw`. A file that cannot be
         read is reported as an error, never raised.
     codebook : Codebook, str or Path, optional
         The codebook (the bundled one by default).
@@ -516,7 +429,7 @@ def validate_survey(source, *, codebook=None, missing_threshold=0.2) -> list:
     error 2 resp_id R1
     error 2 country Atlantis
     """
-    cb = _resolve_codebook(codebook)
+    cb = resolve_codebook(codebook)
     if isinstance(source, pd.DataFrame):
         raw, meta = _prepare(source, cb)
     else:
@@ -528,65 +441,6 @@ def validate_survey(source, *, codebook=None, missing_threshold=0.2) -> list:
     if not (0 <= float(missing_threshold) <= 1):
         raise ValueError(f"missing_threshold must be a share between 0 and 1, not {missing_threshold!r}")
     return _Checker(raw, meta, cb, float(missing_threshold)).run()
-
-
-def _plural(n, word) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def format_report(problems, *, path=None, strict=False) -> str:
-    """Turn problems into a readable report.
-
-    Errors come first, then warnings, then notes; each group with its count
-    (and, when long, a count per column). The last line is
-    ``"OK: <file> can be scored"`` or ``"N errors, M warnings: ..."``.
-
-    Parameters
-    ----------
-    problems : list of Problem
-    path : str or Path, optional
-        The file checked (named in the title and the last line).
-    strict : bool, default False
-        Warnings count as errors (for ``validate --strict``).
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> print(format_report([], path="survey.csv"))
-    Survey check: survey.csv
-    <BLANKLINE>
-    OK: survey.csv can be scored.
-    """
-    problems = list(problems)
-    name = str(path) if path is not None else next((p.file for p in problems if p.file), None) or "the survey"
-    groups = {s: [p for p in problems if p.severity == s] for s in SEVERITIES}
-    titles = {"error": "Errors", "warning": "Warnings", "info": "Notes"}
-    lines = [f"Survey check: {name}"]
-    for severity in SEVERITIES:
-        group = groups[severity]
-        if not group:
-            continue
-        lines += ["", f"{titles[severity]} ({len(group)}):"]
-        if len(group) > 10:
-            by_column: dict = {}
-            for p in group:
-                by_column[p.column or "(whole file)"] = by_column.get(p.column or "(whole file)", 0) + 1
-            lines.append("  by column: " + ", ".join(f"{c} ({k})" for c, k in by_column.items()))
-        lines += [f"  - {p.describe(with_file=False)}" for p in group]
-    n_err, n_warn = len(groups["error"]), len(groups["warning"])
-    lines.append("")
-    counts = f"{_plural(n_err, 'error')}, {_plural(n_warn, 'warning')}"
-    if n_err:
-        lines.append(f"{counts}: {name} cannot be scored until the errors are fixed.")
-    elif strict and n_warn:
-        lines.append(f"{counts}: with --strict, warnings count as errors.")
-    else:
-        extra = f" ({_plural(n_warn, 'warning')})" if n_warn else ""
-        lines.append(f"OK: {name} can be scored{extra}.")
-    return "\n".join(lines)
 
 
 def validate_command(path, *, strict=False) -> tuple:
