@@ -334,46 +334,36 @@ def test_missing_output_files_fail_the_brief(tmp_path, survey, tiny, fake):
 # The survey is read once
 # --------------------------------------------------------------------------- #
 class SurveyAccess:
-    """Counts, in this process, the reads (``read_survey``) and the hashes
-    (``sha256_file``) of one survey file, wherever the toolkit calls them from:
-    every loaded ``nhri_capacity`` module holding either function is patched."""
+    """Counts, in this process, the reads (``read_survey``) of one survey file,
+    wherever the toolkit calls it from (every loaded ``nhri_capacity`` module
+    holding it is patched), and how often its bytes are hashed
+    (``common.io.digest_file``, which ``sha256_file`` calls once per version
+    of a file)."""
 
     def __init__(self, monkeypatch, path):
         import sys
 
-        from nhri_capacity.common.io import sha256_file
+        from nhri_capacity.common import io
         from nhri_capacity.survey.readers import read_survey
 
         self.path = Path(path).resolve()
         self.reads = 0
-        self.hashes = 0  # outside read_survey
-        self.hashes_by_reader = 0  # read_survey records the file's hash in the frame's metadata
-        self._reading = False
+        self.hashes = 0
+        digest_file = io.digest_file
+        io._DIGESTS.clear()  # hashes remembered by earlier tests
 
         def counting_read(source, *args, **kwargs):
-            mine = isinstance(source, (str, Path)) and Path(source).resolve() == self.path
-            self.reads += mine
-            self._reading = mine
-            try:
-                return read_survey(source, *args, **kwargs)
-            finally:
-                self._reading = False
+            self.reads += isinstance(source, (str, Path)) and Path(source).resolve() == self.path
+            return read_survey(source, *args, **kwargs)
 
-        def counting_hash(source, *args, **kwargs):
-            if Path(source).resolve() == self.path:
-                if self._reading:
-                    self.hashes_by_reader += 1
-                else:
-                    self.hashes += 1
-            return sha256_file(source, *args, **kwargs)
+        def counting_digest(source, *args, **kwargs):
+            self.hashes += Path(source).resolve() == self.path
+            return digest_file(source, *args, **kwargs)
 
+        monkeypatch.setattr(io, "digest_file", counting_digest)
         for name, module in list(sys.modules.items()):
-            if name.split(".")[0] != "nhri_capacity":
-                continue
-            if getattr(module, "read_survey", None) is read_survey:
+            if name.split(".")[0] == "nhri_capacity" and getattr(module, "read_survey", None) is read_survey:
                 monkeypatch.setattr(module, "read_survey", counting_read)
-            if getattr(module, "sha256_file", None) is sha256_file:
-                monkeypatch.setattr(module, "sha256_file", counting_hash)
 
 
 def test_a_batch_reads_and_hashes_the_survey_once(tmp_path, survey, tiny, fake, monkeypatch):
@@ -386,22 +376,26 @@ def test_a_batch_reads_and_hashes_the_survey_once(tmp_path, survey, tiny, fake, 
     result = batch.run_batch(["MEX", "DEU"], jobs=1, **kwargs)
     assert result.exit_code == 0 and len(pm.calls) == 2
     assert result.synthetic
-    assert (access.reads, access.hashes, access.hashes_by_reader) == (1, 1, 1)
+    assert (access.reads, access.hashes) == (1, 1)
     marker = json.loads((tmp_path / "out" / "MEX" / ".complete.json").read_text())
     assert marker["inputs"]["survey_sha256"] == survey_sha
 
-    # Results cached: a second batch, and a single brief, hash the file once and never read it.
-    access.reads = access.hashes = access.hashes_by_reader = 0
+    # Results cached: a second batch and a single brief never read the file again.
     pm = fake("ok")
     again = batch.run_batch(["MEX"], resume=True, jobs=1, **{**kwargs, "formats": "html,pdf"})
     assert [o.status for o in again.outcomes] == ["done"]
-    assert (access.reads, access.hashes, access.hashes_by_reader) == (0, 1, 0)
-    access.hashes = 0
     fake("ok")
     outcome = batch.run_brief("DEU", survey=survey, out_dir=tmp_path / "out", formats="html", template=tiny,
                               n_draws=10)
     assert outcome.status == "done"
-    assert (access.reads, access.hashes) == (0, 1)
+    assert (access.reads, access.hashes) == (1, 1)
+
+    # A changed file is a new version: read and hashed again.
+    Path(survey).touch()
+    access.reads = access.hashes = 0
+    fake("ok")
+    batch.run_brief("DEU", survey=survey, out_dir=tmp_path / "out", formats="html", template=tiny, n_draws=10)
+    assert access.hashes == 1
 
 
 def test_check_countries_takes_the_survey_as_the_plan_read_it(tmp_path, survey, monkeypatch):

@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 # Read once at import: os.umask can only be read by setting it, which is not
@@ -17,7 +18,7 @@ from pathlib import Path
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
-__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "sha256_file"]
+__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "sha256_file", "digest_file"]
 
 
 @contextlib.contextmanager
@@ -56,10 +57,44 @@ def atomic_write_text(target, text: str, *, encoding="utf-8") -> Path:
     return atomic_write_bytes(target, text.encode(encoding))
 
 
-def sha256_file(path, *, chunk_size=1 << 20) -> str:
-    """Return the hex SHA-256 digest of the file at *path*."""
+def digest_file(path, *, chunk_size=1 << 20) -> str:
+    """Read the file at *path* and return its hex SHA-256 digest (no memory of earlier calls)."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(chunk_size), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+# (path, device, inode, size, mtime) -> digest. A batch asks for the survey's
+# hash in several steps (cache key, file metadata, resume markers); reading a
+# large file once is enough while it is unchanged.
+_DIGESTS: dict[tuple, str] = {}
+_DIGESTS_LOCK = threading.Lock()
+
+
+def sha256_file(path) -> str:
+    """Return the hex SHA-256 digest of the file at *path*.
+
+    The digest is remembered for the file's current version (same path,
+    inode, size and modification time), so asking again for an unchanged file
+    does not read it again; any change to the file is a new version.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+    >>> _ = p.write_bytes(b"abc")
+    >>> sha256_file(p)[:16]
+    'ba7816bf8f01cfea'
+    """
+    st = os.stat(path)
+    key = (os.path.realpath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    with _DIGESTS_LOCK:
+        known = _DIGESTS.get(key)
+    if known is not None:
+        return known
+    digest = digest_file(path)
+    with _DIGESTS_LOCK:
+        _DIGESTS[key] = digest
+    return digest
