@@ -129,5 +129,6 @@ pd.Series({name: str(path) for name, path in written.items()}, name="file").to_f
 # Shown from the SVG files just written (drawing them again would double the work).
 
 # %%
-for name in brief.figures:
-    display(Markdown(f"**{name}**"), SVG(filename=written[f"figures/{name}.svg"]))
+for name, path in written.items():
+    if name.startswith("figures/") and path.suffix == ".svg":
+        display(Markdown(f"**{path.stem}**"), SVG(filename=path))

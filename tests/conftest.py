@@ -3,7 +3,8 @@
 import pytest
 
 from nhri_capacity import config
-from nhri_capacity.brief.content import SurveyResults, build_brief, survey_results
+from nhri_capacity.brief.model import build_brief
+from nhri_capacity.brief.results import SurveyResults, survey_results
 
 #: Method draws for the shared results: enough for stable intervals, fast to compute.
 N_DRAWS = 200

@@ -1,4 +1,4 @@
-"""Brief content (nhri_capacity.brief.content): no kernel, no rendering.
+"""Brief content (nhri_capacity.brief): no kernel, no rendering.
 
 One SurveyResults of the bundled sample (200 draws, cached in a temporary
 folder) is shared by the whole session.
@@ -13,25 +13,21 @@ import pandas as pd
 import pytest
 
 from nhri_capacity import config
-from nhri_capacity.brief.content import (
+from nhri_capacity.brief.context import migration_context
+from nhri_capacity.brief.model import SECTIONS, build_brief
+from nhri_capacity.brief.peers import peer_practices
+from nhri_capacity.brief.profiles import need_and_capacity, theme_profile, weakness_order
+from nhri_capacity.brief.results import survey_results
+from nhri_capacity.brief.rules import (
     RULE_OPS,
-    SECTIONS,
-    build_brief,
     condition_evidence,
     evaluate_condition,
     load_rules,
-    migration_context,
-    need_and_capacity,
-    peer_practices,
     recommend,
     rule_facts,
-    survey_results,
-    theme_profile,
-    weakness_order,
 )
-from nhri_capacity.survey.codebook import DIMENSIONS
 from nhri_capacity.errors import BriefParameterError, SpecError
-
+from nhri_capacity.survey.codebook import DIMENSIONS
 
 
 # --------------------------------------------------------------------------- survey results
@@ -137,6 +133,25 @@ def test_need_and_capacity_frame(results):
     row = frame[frame["iso3"] == "MEX"].iloc[0]
     assert row["migrants"] == 1197624
     assert row["staff_per_100k_migrants"] == pytest.approx(row["staff_migration"] / 1197624 * 1e5)
+
+
+def test_need_capacity_points(mex, results):
+    section = mex.data["need_capacity"]
+    frame = need_and_capacity(results, year=2020)
+    drawn = frame.dropna(subset=["migrant_share_pct", "composite"])
+    drawn = drawn[drawn["migrant_share_pct"] > 0]
+    points = section["points"]
+    assert len(points) == len(drawn) == 110
+    # Full precision, in the order of the survey's institutions.
+    assert [p["migrant_share_pct"] for p in points] == drawn["migrant_share_pct"].tolist()
+    assert [p["composite"] for p in points] == drawn["composite"].tolist()
+    this = [p for p in points if p["group"] == "this"]
+    assert len(this) == 1
+    assert round(this[0]["migrant_share_pct"], 2) == section["migrant_share_pct"] == 0.93
+    assert round(this[0]["composite"], 2) == section["composite"]
+    assert section["region"] == mex.data["header"]["region"] == "Latin America and the Caribbean"
+    same_region = drawn[(drawn["region"] == section["region"]) & (drawn["iso3"] != "MEX")]
+    assert sum(p["group"] == "region" for p in points) == len(same_region) > 0
 
 
 def test_theme_profile_levels(results):
@@ -346,3 +361,9 @@ def test_several_institutions_in_one_country(results, tmp_path):
     assert brief.data["capacity"]["inst_id"] == "MEX-01"
     assert brief.data["capacity"]["other_institutions"][0]["inst_id"] == "MEX-02"
     assert all(p["inst_id"] != "MEX-01" for p in brief.data.get("good_practices", []))
+    # The chart highlights the brief's institution; the country's other one is
+    # drawn with its region (same answers, so the same point).
+    section = brief.data["need_capacity"]
+    mexico = [p["group"] for p in section["points"]
+              if round(p["migrant_share_pct"], 2) == section["migrant_share_pct"]]
+    assert sorted(mexico) == ["region", "this"]

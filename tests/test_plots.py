@@ -1,4 +1,4 @@
-"""Charts (nhri_capacity.render.plots): return Axes, reuse a given Axes, leave pyplot and rcParams alone."""
+"""Charts (nhri_capacity.render): return Axes, reuse a given Axes, leave pyplot and rcParams alone."""
 
 from __future__ import annotations
 
@@ -14,15 +14,10 @@ import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
 from nhri_capacity.reference.migration import load_migrant_stock  # noqa: E402
-from nhri_capacity.render.plots import (  # noqa: E402
-    SYNTHETIC_LABEL,
-    brief_figures,
-    plot_capacity_profile,
-    plot_migrant_trend,
-    plot_need_capacity,
-    plot_themes,
-    save_figure,
-)
+from nhri_capacity.render.capacity_plots import plot_capacity_profile, plot_themes  # noqa: E402
+from nhri_capacity.render.figures import brief_figures, figure_bytes, save_figure  # noqa: E402
+from nhri_capacity.render.migration_plots import plot_migrant_trend, plot_need_capacity  # noqa: E402
+from nhri_capacity.render.style import SYNTHETIC_LABEL, style  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -44,21 +39,25 @@ def _texts(ax) -> str:
 def _calls(results, brief, stock):
     return {
         "capacity_brief": lambda ax: plot_capacity_profile(brief, country="MEX", ax=ax),
+        "capacity_data": lambda ax: plot_capacity_profile(brief.data, country="MEX", ax=ax),
         "capacity_results": lambda ax: plot_capacity_profile(results, country="DEU", ax=ax),
         "capacity_frame": lambda ax: plot_capacity_profile(results.scores, country="MEX", intervals=results.intervals, ax=ax),
         "trend": lambda ax: plot_migrant_trend(stock, country="MEX", ax=ax),
         "trend_brief": lambda ax: plot_migrant_trend(brief, country="MEX", ax=ax),
         "need": lambda ax: plot_need_capacity(results, country="MEX", ax=ax, stock=stock),
         "need_all": lambda ax: plot_need_capacity(results, ax=ax, stock=stock),
+        "need_brief": lambda ax: plot_need_capacity(brief, ax=ax),
+        "need_data": lambda ax: plot_need_capacity(brief.data, ax=ax),
         "themes_brief": lambda ax: plot_themes(brief, country="MEX", ax=ax),
         "themes_frame": lambda ax: plot_themes(results.themes, country="DEU", ax=ax),
+        "themes_data": lambda ax: plot_themes(brief.data, country="MEX", ax=ax),
     }
 
 
 @pytest.mark.parametrize(
     "name",
-    ["capacity_brief", "capacity_results", "capacity_frame", "trend", "trend_brief", "need", "need_all",
-     "themes_brief", "themes_frame"],
+    ["capacity_brief", "capacity_data", "capacity_results", "capacity_frame", "trend", "trend_brief", "need",
+     "need_all", "need_brief", "need_data", "themes_brief", "themes_frame", "themes_data"],
 )
 def test_new_figure_returns_axes(name, results, brief, stock):
     before = set(plt.get_fignums())
@@ -74,7 +73,7 @@ def test_new_figure_returns_axes(name, results, brief, stock):
             assert SYNTHETIC_LABEL not in title  # real UN data only
         else:
             assert SYNTHETIC_LABEL in title  # the bundled survey is synthetic
-        if name in ("need", "need_all"):
+        if name.startswith("need"):
             assert "UN DESA International Migrant Stock 2020" in title
     finally:
         plt.close(ax.figure)
@@ -83,7 +82,7 @@ def test_new_figure_returns_axes(name, results, brief, stock):
 
 
 def test_existing_axes_is_used(results, brief, stock):
-    fig, axes = plt.subplots(3, 3, figsize=(24, 18))
+    fig, axes = plt.subplots(4, 4, figsize=(32, 24))
     before = plt.get_fignums()
     try:
         for ax, call in zip(axes.flat, _calls(results, brief, stock).values()):
@@ -103,13 +102,65 @@ def test_highlighted_country_is_labelled(results, stock):
         plt.close(ax.figure)
 
 
+def _svg(ax) -> bytes:
+    return figure_bytes(ax.figure, "svg")
+
+
+def test_brief_need_chart_same_as_from_the_survey_results(results, brief, stock):
+    """The brief's scatter, drawn from its data alone, is the chart drawn from all the survey results."""
+    from_results = plot_need_capacity(results, country="MEX", stock=stock)
+    from_data = plot_need_capacity(brief.data)
+    try:
+        assert _svg(from_data) == _svg(from_results)
+    finally:
+        plt.close(from_results.figure)
+        plt.close(from_data.figure)
+
+
+def test_brief_charts_same_as_from_the_survey_results(results, brief, stock):
+    pairs = [
+        (lambda: plot_capacity_profile(results, country="MEX"), lambda: plot_capacity_profile(brief.data, country="MEX")),
+        (lambda: plot_themes(results, country="MEX"), lambda: plot_themes(brief.data, country="MEX")),
+    ]
+    for draw_results, draw_data in pairs:
+        a, b = draw_results(), draw_data()
+        try:
+            assert _svg(a) == _svg(b)
+        finally:
+            plt.close(a.figure)
+            plt.close(b.figure)
+
+
+def test_need_chart_highlights_and_groups(brief):
+    ax = plot_need_capacity(brief.data)
+    try:
+        points = brief.data["need_capacity"]["points"]
+        # Collections in drawing order: other institutions, same region, this one.
+        sizes = [len(c.get_offsets()) for c in ax.collections]
+        groups = [sum(p["group"] == g for p in points) for g in ("other", "region", "this")]
+        assert sizes == groups and groups[2] == 1
+        assert "Mexico" in _texts(ax)
+    finally:
+        plt.close(ax.figure)
+
+
 def test_brief_figures_not_tracked_by_pyplot(brief):
     before = plt.get_fignums()
-    figures = brief.figures  # built by plots.brief_figures on first access
+    figures = brief_figures(brief)
     assert set(figures) == {"migrant_trend", "capacity_profile", "need_capacity", "themes"}
     assert plt.get_fignums() == before
-    assert brief.figures is figures  # built once
-    assert brief_figures is not None
+
+
+def test_brief_figures_follow_the_sections(brief):
+    data = {k: v for k, v in brief.data.items() if k not in ("need_capacity", "themes")}
+    assert set(brief_figures(data)) == {"migrant_trend", "capacity_profile"}
+
+
+def test_style_is_scoped():
+    rc_before = dict(matplotlib.rcParams)
+    with style():
+        assert matplotlib.rcParams["svg.hashsalt"] == "nhri-capacity"
+    assert dict(matplotlib.rcParams) == rc_before
 
 
 def _png_dpi(path) -> float:
@@ -129,7 +180,7 @@ def _png_dpi(path) -> float:
 
 
 def test_save_figure_png_300_dpi_and_svg(brief, tmp_path):
-    fig = brief.figures["capacity_profile"]
+    fig = brief_figures(brief)["capacity_profile"]
     paths = save_figure(fig, tmp_path / "figures" / "capacity_profile")
     assert set(paths) == {"png", "svg"}
     assert paths["png"].name == "capacity_profile.png"
@@ -147,3 +198,7 @@ def test_unknown_inputs_are_refused():
         plot_capacity_profile([1, 2, 3], country="MEX")
     with pytest.raises(TypeError):
         plot_themes("nope", country="MEX")
+    with pytest.raises(TypeError):
+        plot_need_capacity({"no": "header"})
+    with pytest.raises(TypeError):
+        brief_figures({"no": "header"})

@@ -26,6 +26,8 @@ __all__ = [
     "fmt_status",
     "fmt_level",
     "fmt_short_treaty",
+    "fmt_chart_pct",
+    "fmt_people",
     "FILTERS",
 ]
 
@@ -136,6 +138,42 @@ _SHORT_TREATY = {
 def fmt_short_treaty(code, name=None) -> str:
     """A short English description of a treaty ('ICERD' -> 'Racial discrimination')."""
     return _SHORT_TREATY.get(str(code), str(name or code))
+
+
+def fmt_chart_pct(value) -> str:
+    """Percentages as chart labels print them, shorter than in tables: 12%, 3.6%, 0.93%; missing -> ''.
+
+    Rounds the number's binary value, as Python's format does (12.5 -> '12%'),
+    not half up: the charts have always printed them so.
+
+    Examples
+    --------
+    >>> fmt_chart_pct(18.813), fmt_chart_pct(3.64), fmt_chart_pct(0.9289), fmt_chart_pct(None)
+    ('19%', '3.6%', '0.93%', '')
+    """
+    if is_missing(value):
+        return ""
+    p = float(value)
+    if p >= 10:
+        return f"{p:.0f}%"
+    if p >= 1:
+        return f"{p:.1f}%"
+    return f"{p:.2f}%"
+
+
+def fmt_people(n) -> str:
+    """A number of people in words for a chart title: '1.2 million', '16 thousand', '9,876'.
+
+    Examples
+    --------
+    >>> fmt_people(1197624), fmt_people(15762), fmt_people(9876)
+    ('1.2 million', '16 thousand', '9,876')
+    """
+    if n >= 1e6:
+        return f"{n / 1e6:,.1f} million"
+    if n >= 1e4:
+        return f"{n / 1e3:,.0f} thousand"
+    return f"{n:,.0f}"
 
 
 #: Jinja filter name -> function, for every template that shows brief figures.

@@ -7,9 +7,11 @@
     <out_dir>/brief.pdf           A4, from the same HTML with WeasyPrint
     <out_dir>/figures/<name>.png  300 dpi
     <out_dir>/figures/<name>.svg
-    <out_dir>/data.json           Brief.data: every number the brief shows
+    <out_dir>/data.json           Brief.data: every number, label and chart point the brief shows
 
-Every file is written atomically (temporary file, then rename). The HTML
+Everything is drawn from the brief's data alone (``Brief.data``, or a
+``data.json`` read back), so rendering a ``data.json`` again gives the same
+page. Every file is written atomically (temporary file, then rename). The HTML
 template is ``resources/templates/brief.html.j2``, rendered with Jinja2 autoescaping so
 that free text from a survey (names, good practices, support needed) can
 never inject markup. WeasyPrint runs with a URL fetcher that accepts only
@@ -23,14 +25,14 @@ from the brief notebook, once per country.
 from __future__ import annotations
 
 import base64
-import datetime as _dt
 import logging
 from pathlib import Path
 
-from .. import config
-from ..common.templates import environment
+from ..brief import brief_data, brief_json
 from ..common.io import atomic_path, atomic_write_text
+from ..common.templates import environment
 from ..errors import BriefParameterError
+from .figures import brief_figures, figure_bytes, save_figure
 from .formatting import FILTERS
 
 __all__ = [
@@ -182,10 +184,10 @@ def _css_string(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def _page_css(brief) -> str:
-    h = brief.data["header"]
+def _page_css(data: dict) -> str:
+    h = data["header"]
     left = _css_string(f"{h['country']} \u00b7 NHRI capacity to protect migrants' rights")
-    bottom_left = _css_string(f"nhri-capacity {brief.data['methods']['toolkit_version']} \u00b7 generated {h['generated']}")
+    bottom_left = _css_string(f"nhri-capacity {data['methods']['toolkit_version']} \u00b7 generated {h['generated']}")
     synthetic = ""
     if h.get("synthetic"):
         synthetic = (
@@ -232,23 +234,14 @@ def _embed(name, data: bytes, mime: str, fig=None) -> dict:
     }
 
 
-def _render_figure(fig, fmt: str, dpi: int) -> bytes:
-    import io
-
-    from .plots import _style
-
-    buf = io.BytesIO()
-    with _style():
-        fig.savefig(buf, format=fmt, dpi=dpi, metadata={"Date": None} if fmt == "svg" else None, facecolor="white")
-    return buf.getvalue()
-
-
 def render_html(brief, *, embed_figures: bool = True, figure_format: str = "svg", figures: dict | None = None) -> str:
-    """Render a brief as one HTML page.
+    """Render a brief as one HTML page, from its data alone.
 
     Parameters
     ----------
-    brief : Brief
+    brief : Brief or dict
+        A :class:`~nhri_capacity.brief.model.Brief` or its data (as in
+        ``data.json``).
     embed_figures : bool, default True
         Embed the figures as ``data:`` URIs (a self-contained page). False
         refers to ``figures/<name>.<format>`` next to the HTML file instead.
@@ -265,18 +258,19 @@ def render_html(brief, *, embed_figures: bool = True, figure_format: str = "svg"
     """
     if figure_format not in ("svg", "png"):
         raise BriefParameterError(f"figure_format must be 'svg' or 'png', not {figure_format!r}")
+    data = brief_data(brief)
     if figures is None:
         figures = {}
-        for name, fig in brief.figures.items():
+        for name, fig in brief_figures(data).items():
             if embed_figures:
                 mime = "image/svg+xml" if figure_format == "svg" else "image/png"
-                figures[name] = _embed(name, _render_figure(fig, figure_format, 200), mime, fig)
+                figures[name] = _embed(name, figure_bytes(fig, figure_format, dpi=200), mime, fig)
             else:
                 title = _figure_title(fig)
                 alt = _FIGURE_ALT.get(name, name)
                 figures[name] = {"src": f"figures/{name}.{figure_format}", "alt": f"{title}. {alt}." if title else alt}
     template = _environment().get_template(TEMPLATE_NAME)
-    return template.render(d=brief.data, figures=figures, css=_CSS, page_css=_page_css(brief))
+    return template.render(d=data, figures=figures, css=_CSS, page_css=_page_css(data))
 
 
 def _no_network_fetcher():
@@ -334,11 +328,13 @@ def check_formats(formats, *, allow_empty: bool = True) -> tuple[str, ...]:
 
 
 def write_brief_files(brief, out_dir, *, formats=BRIEF_FORMATS, figure_formats=FIGURE_FORMATS, dpi: int = 300) -> dict:
-    """Write a brief's files into *out_dir*.
+    """Write a brief's files into *out_dir*, from its data alone.
 
     Parameters
     ----------
-    brief : Brief
+    brief : Brief or dict
+        A :class:`~nhri_capacity.brief.model.Brief` or its data (as in
+        ``data.json``).
     out_dir : str or Path
         Created if needed.
     formats : sequence of str, default ("html", "pdf")
@@ -360,30 +356,29 @@ def write_brief_files(brief, out_dir, *, formats=BRIEF_FORMATS, figure_formats=F
         For an unknown format.
     """
     formats = check_formats(formats)
+    data = brief_data(brief)
     out = Path(out_dir).expanduser().resolve()
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
-
-    from .plots import save_figure
 
     # The HTML embeds SVG (sharp at any zoom, small); the PDF embeds the
     # 300-dpi PNGs, because WeasyPrint draws SVG paths one by one and that
     # took two thirds of the time of a brief.
     for_html, for_pdf = {}, {}
-    for name, fig in brief.figures.items():
+    for name, fig in brief_figures(data).items():
         paths = save_figure(fig, out / "figures" / name, formats=figure_formats, dpi=dpi)
         for fmt, path in paths.items():
             written[f"figures/{name}.{fmt}"] = path
-        svg = paths["svg"].read_bytes() if "svg" in paths else _render_figure(fig, "svg", 200)
+        svg = paths["svg"].read_bytes() if "svg" in paths else figure_bytes(fig, "svg", dpi=200)
         for_html[name] = _embed(name, svg, "image/svg+xml", fig)
         for_pdf[name] = (
             _embed(name, paths["png"].read_bytes(), "image/png", fig) if "png" in paths else for_html[name]
         )
 
-    written["data.json"] = atomic_write_text(out / "data.json", brief.to_json())
+    written["data.json"] = atomic_write_text(out / "data.json", brief_json(data))
 
     if "html" in formats:
-        written["brief.html"] = atomic_write_text(out / "brief.html", render_html(brief, figures=for_html))
+        written["brief.html"] = atomic_write_text(out / "brief.html", render_html(data, figures=for_html))
     if "pdf" in formats:
-        written["brief.pdf"] = html_to_pdf(render_html(brief, figures=for_pdf), out / "brief.pdf")
+        written["brief.pdf"] = html_to_pdf(render_html(data, figures=for_pdf), out / "brief.pdf")
     return written
