@@ -20,11 +20,10 @@ Examples
 1197624
 """
 
-from .common.version import TOOLKIT_VERSION as __version__
-
 from . import batch, brief, errors, reference, render, scoring, survey
 from .batch import *  # noqa: F401,F403
 from .brief import *  # noqa: F401,F403
+from .common.version import TOOLKIT_VERSION as __version__
 from .errors import *  # noqa: F401,F403
 from .reference import *  # noqa: F401,F403
 from .render import *  # noqa: F401,F403

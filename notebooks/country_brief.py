@@ -43,8 +43,7 @@ n_draws = 1000  # method draws for the score intervals
 import pandas as pd
 from IPython.display import SVG, Markdown, display
 
-from nhri_capacity import config
-from nhri_capacity import build_brief, survey_results, write_brief_files
+from nhri_capacity import build_brief, config, survey_results, write_brief_files
 
 pd.set_option("display.max_colwidth", None)
 

@@ -32,7 +32,6 @@ n_draws = 1000  # method draws for the score intervals
 # %%
 # %matplotlib inline
 import matplotlib.pyplot as plt
-import pandas as pd
 from IPython.display import Markdown, display
 
 import nhri_capacity as nc

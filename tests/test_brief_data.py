@@ -84,7 +84,7 @@ def test_points_name_no_other_institution(mex, results):
     assert all(set(p) == {"migrant_share_pct", "composite", "group"} for p in section["points"])
     text = json.dumps(section)
     others = results.scores[results.scores["iso3"] != "MEX"]
-    for inst_id, name in zip(others["inst_id"], others["institution"]):
+    for inst_id, name in zip(others["inst_id"], others["institution"], strict=True):
         assert inst_id not in text and name not in text
 
 

@@ -75,7 +75,7 @@ def test_provenance_record(source, tmp_path):
     assert meta["toolkit_version"] == nhri_capacity.__version__
     created = dt.datetime.fromisoformat(meta["created"].replace("Z", "+00:00"))
     assert created.utcoffset() == dt.timedelta(0)
-    assert abs((dt.datetime.now(dt.timezone.utc) - created).total_seconds()) < 3600
+    assert abs((dt.datetime.now(dt.UTC) - created).total_seconds()) < 3600
     assert meta["source"].endswith("source.csv")
     assert read_provenance("demo", processed_dir=processed) == meta
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from nhri_capacity.survey.codebook import DIMENSIONS, load_codebook
 from nhri_capacity.errors import SpecError
+from nhri_capacity.survey.codebook import DIMENSIONS, load_codebook
 
 
 @pytest.fixture(scope="module")

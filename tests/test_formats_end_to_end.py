@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 
 from nhri_capacity import config
+from nhri_capacity.scoring.scores import score_survey, score_themes
 from nhri_capacity.survey.metadata import is_synthetic
 from nhri_capacity.survey.readers import read_survey
-from nhri_capacity.survey.writers import write_survey
-from nhri_capacity.scoring.scores import score_survey, score_themes
 from nhri_capacity.survey.validation import validate_survey
+from nhri_capacity.survey.writers import write_survey
 
 
 @pytest.fixture(scope="module")

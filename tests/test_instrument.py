@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from nhri_capacity import config
-from nhri_capacity.survey.codebook import load_codebook
 from nhri_capacity.errors import NHRICapacityError, SpecError
+from nhri_capacity.survey.codebook import load_codebook
 from nhri_capacity.survey.instrument import FORM_ID
 from nhri_capacity.survey.questionnaire import questionnaire_html, questionnaire_markdown, write_questionnaire
 from nhri_capacity.survey.xlsform_builder import kobo_export_columns, write_xlsform, xlsform
@@ -141,7 +141,7 @@ def test_scored_items_have_the_right_type_and_choices(cb, sheets):
             assert kind == "select_one", it.name
             listed = choices[choices["list_name"] == list_name]
             assert list(listed["name"]) == [str(c) for c in it.choices] + missing, it.name
-            labels = dict(zip(listed["name"], listed["label"]))
+            labels = dict(zip(listed["name"], listed["label"], strict=True))
             for code, label in it.choices.items():
                 assert labels[str(code)] == label
             for code, label in cb.missing_codes.items():

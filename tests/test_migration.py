@@ -192,7 +192,7 @@ def make_workbook(path, *, edition_year=2024, years=(1990, 1995, 2000, 2005, 201
         world = {y: 100_000_000 + y for y in years}
         if 2024 in years:
             world[2024] = 304_021_813
-    periods = [f"{a}-{b}" for a, b in zip(years, years[1:])]
+    periods = [f"{a}-{b}" for a, b in zip(years, years[1:], strict=False)]
     wb = openpyxl.Workbook()
     toc = wb.active
     toc.title = "Table of contents"

@@ -85,7 +85,8 @@ def test_existing_axes_is_used(results, brief, stock):
     fig, axes = plt.subplots(4, 4, figsize=(32, 24))
     before = plt.get_fignums()
     try:
-        for ax, call in zip(axes.flat, _calls(results, brief, stock).values()):
+        # More axes than charts: the spare ones stay empty.
+        for ax, call in zip(axes.flat, _calls(results, brief, stock).values(), strict=False):
             assert call(ax) is ax
         assert plt.get_fignums() == before
         fig.canvas.draw()

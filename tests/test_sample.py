@@ -8,12 +8,11 @@ import pytest
 
 from nhri_capacity import config
 from nhri_capacity.common.io import sha256_file
-from nhri_capacity.survey.codebook import DIMENSIONS, load_codebook
-from nhri_capacity.errors import NHRICapacityError
+from nhri_capacity.errors import NHRICapacityError, SpecError
 from nhri_capacity.reference.migration import load_migrant_stock
+from nhri_capacity.survey.codebook import DIMENSIONS, load_codebook
 from nhri_capacity.survey.metadata import SYNTHETIC_FILE_LABEL, survey_meta
 from nhri_capacity.survey.readers import read_survey
-from nhri_capacity.errors import SpecError
 from nhri_capacity.survey.sample import (
     DEFAULT_SEED,
     SampleParameterError,

@@ -382,7 +382,7 @@ def test_write_scores_round_trip(tmp_path, suffix):
         reader = pyreadstat.read_sav if suffix == ".sav" else pyreadstat.read_dta
         back, meta = reader(str(out))
         assert list(back.columns) == list(SCORE_COLUMNS)
-        labels = dict(zip(meta.column_names, meta.column_labels))
+        labels = dict(zip(meta.column_names, meta.column_labels, strict=True))
         assert labels["composite"] == "Composite capacity score (0-100)"
         assert labels["answered_law_reform"].startswith("Law reform")
         assert "SYNTHETIC" in meta.file_label

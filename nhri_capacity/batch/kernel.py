@@ -43,7 +43,7 @@ def runs_this_python(argv) -> bool:
         return False
     exe = argv[0]
     # jupyter_client replaces a bare 'python'/'python3'/'python3.X' with sys.executable.
-    if exe in {"python", f"python{sys.version_info[0]}", "python%d.%d" % sys.version_info[:2]}:
+    if exe in {"python", f"python{sys.version_info[0]}", f"python{sys.version_info[0]}.{sys.version_info[1]}"}:
         return True
     here = Path(os.path.abspath(sys.executable))
     there = Path(os.path.abspath(exe))

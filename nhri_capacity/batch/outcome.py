@@ -104,4 +104,4 @@ class BatchResult:
 
 def now_iso() -> str:
     """The current UTC time to the second, as written in markers and the index (``...Z``)."""
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

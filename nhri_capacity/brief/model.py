@@ -108,7 +108,7 @@ def _spec_summary(spec: dict) -> dict:
     return {
         "respondents": f"coded items: {spec['respondents']['coded']}; counts: {spec['respondents']['numeric']}",
         "normalisation": spec["normalisation"]["default"],
-        "normalisation_overrides": sorted((spec["normalisation"].get("items") or {})),
+        "normalisation_overrides": sorted(spec["normalisation"].get("items") or {}),
         "min_answered_share": spec["min_answered_share"],
         "imputation": spec["imputation"],
         "item_aggregation": spec["item_aggregation"],

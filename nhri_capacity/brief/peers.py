@@ -45,7 +45,7 @@ def peer_practices(iso3: str, results: SurveyResults, *, max_items: int = 4) -> 
         return []
     practices = practices[(practices["consent"] == 1) & (practices["inst_id"] != inst_id)]
     score_of = {
-        d: dict(zip(results.scores["inst_id"].astype(str), pd.to_numeric(results.scores[d], errors="coerce").astype("float64")))
+        d: dict(zip(results.scores["inst_id"].astype(str), pd.to_numeric(results.scores[d], errors="coerce").astype("float64"), strict=True))
         for d in weakest
     }
     q75_of = {d: float(pd.Series(list(score_of[d].values())).quantile(0.75)) for d in weakest}

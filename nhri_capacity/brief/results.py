@@ -219,7 +219,7 @@ def _compute_results(frame, spec, *, n_draws, seed, sha, key, path) -> SurveyRes
         "n_draws": int(n_draws),
         "seed": seed,
         "key": key,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "toolkit_version": toolkit_version(),
     }
     synthetic = bool(is_synthetic(frame) or scores.attrs.get("synthetic"))
@@ -371,8 +371,8 @@ def good_practices(results: SurveyResults) -> pd.DataFrame:
     theme_keys = list(cb.themes)
     theme_names = theme_labels()
     dim_labels = dimension_labels()
-    region_of_inst = dict(zip(results.scores["inst_id"].astype(str), results.scores["region"]))
-    name_of_inst = dict(zip(results.scores["inst_id"].astype(str), results.scores["institution"]))
+    region_of_inst = dict(zip(results.scores["inst_id"].astype(str), results.scores["region"], strict=True))
+    name_of_inst = dict(zip(results.scores["inst_id"].astype(str), results.scores["institution"], strict=True))
     rows = survey.to_dict("records")
     records = []
     for slot in _GP_SLOTS:

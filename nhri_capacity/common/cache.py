@@ -276,7 +276,7 @@ def cached_table(
         "source_kind": "directory" if source.is_dir() else "file",
         "sha256": sha,
         "edition": label,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "rows": int(len(frame)),
         "columns": list(map(str, frame.columns)),
         "dtypes": {str(c): str(t) for c, t in frame.dtypes.items()},

@@ -28,7 +28,7 @@ def _default_regions() -> dict:
 def _regions_from(stock: pd.DataFrame) -> dict:
     rows = stock.loc[stock["is_country"] & stock["iso3"].notna(), ["iso3", "region"]]
     rows = rows.drop_duplicates("iso3")
-    return {iso3: (pd.NA if pd.isna(reg) else reg) for iso3, reg in zip(rows["iso3"], rows["region"])}
+    return {iso3: (pd.NA if pd.isna(reg) else reg) for iso3, reg in zip(rows["iso3"], rows["region"], strict=True)}
 
 
 def region_of(iso3, *, stock: pd.DataFrame | None = None, strict: bool = True):

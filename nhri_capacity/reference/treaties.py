@@ -142,7 +142,7 @@ def _read_one(path: Path, code: str) -> pd.DataFrame:
     unresolved = [i for i, found in enumerate(iso3) if pd.isna(found)]
     if unresolved:
         by_name = to_iso3([members[i] for i in unresolved], strict=False)
-        for i, found in zip(unresolved, by_name):
+        for i, found in zip(unresolved, by_name, strict=True):
             iso3[i] = found
     bad = [i for i, found in enumerate(iso3) if pd.isna(found)]
     if bad:

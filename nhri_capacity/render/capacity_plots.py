@@ -104,7 +104,7 @@ def plot_capacity_profile(scores_or_brief, *, country, intervals=None, ax=None):
         comp = next((r for r in rows if r["key"] == "composite"), None)
         ordered = dims + ([comp] if comp else [])
         ys = list(range(len(dims))) + ([len(dims) + 0.5] if comp else [])
-        for y, r in zip(ys, ordered):
+        for y, r in zip(ys, ordered, strict=True):
             if r.get("p05") is not None and r.get("p95") is not None:
                 ax.plot([r["p05"], r["p95"]], [y, y], color=PALETTE["sky"], lw=9, alpha=0.55,
                         solid_capstyle="butt", zorder=2)
@@ -251,7 +251,7 @@ def plot_themes(themes, *, country, ax=None):
     with style():
         ax = ax if ax is not None else new_axes(FIGSIZES["themes"])
         ys = np.arange(len(items))
-        for y, t in zip(ys, items):
+        for y, t in zip(ys, items, strict=True):
             lvl, reg = t.get("level"), t.get("regional_median")
             if lvl is not None and reg is not None:
                 ax.plot([lvl, reg], [y, y], color="#BBBBBB", lw=3, zorder=2, solid_capstyle="round")

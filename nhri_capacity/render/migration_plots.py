@@ -77,7 +77,7 @@ def plot_migrant_trend(stock, *, country, ax=None, year=None):
         colours = [PALETTE["sky"]] * (len(years) - 1) + [PALETTE["blue"]]
         ax.bar(x, values / scale, width=0.66, color=colours, zorder=2)
         top = (values / scale).max()
-        for xi, t, v in zip(x, trend, values):
+        for xi, t, v in zip(x, trend, values, strict=True):
             ax.annotate(fmt_chart_pct(t.get("migrant_share_pct")), xy=(xi, v / scale), xytext=(0, 5),
                         textcoords="offset points", ha="center", va="bottom", fontsize=13,
                         color=PALETTE["ink"])

@@ -363,8 +363,8 @@ def audit_scores(data, *, spec=None, codebook=None, regions=None) -> dict[str, p
     answered = ~np.isnan(arr["N"][:, used])
     avail_items = pd.DataFrame(
         {
-            "item": [n for n, u in zip(names, used) if u],
-            "dimension": [it.dimension for it, u in zip(prep.items, used) if u],
+            "item": [n for n, u in zip(names, used, strict=True) if u],
+            "dimension": [it.dimension for it, u in zip(prep.items, used, strict=True) if u],
             "n_answered": answered.sum(0),
             "share_answered": answered.mean(0) if answered.shape[0] else np.nan,
         }

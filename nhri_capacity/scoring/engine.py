@@ -225,7 +225,7 @@ def _regions_for(iso3: pd.Series, regions) -> pd.Series:
     except NHRICapacityError as exc:
         warnings.warn(f"Regions unavailable ({exc}); region is left empty", stacklevel=3)
         found = [pd.NA] * len(uniq)
-    mapping = dict(zip(uniq, found))
+    mapping = dict(zip(uniq, found, strict=True))
     return pd.Series([mapping.get(c, pd.NA) if not pd.isna(c) else pd.NA for c in iso3],
                      index=iso3.index, dtype="string")
 

@@ -22,28 +22,30 @@ Modules, each depending only on those listed before it:
     The synthetic sample: its numbers, its words, the generator.
 """
 
-from . import codebook
-from . import instrument
-from . import xlsform_builder
-from . import questionnaire
-from . import files
-from . import metadata
-from . import problems
-from . import validation
-from . import readers
-from . import writers
-from . import sample
+from . import (
+    codebook,
+    files,
+    instrument,
+    metadata,
+    problems,
+    questionnaire,
+    readers,
+    sample,
+    validation,
+    writers,
+    xlsform_builder,
+)
 from .codebook import *  # noqa: F401,F403
-from .instrument import *  # noqa: F401,F403
-from .xlsform_builder import *  # noqa: F401,F403
-from .questionnaire import *  # noqa: F401,F403
 from .files import *  # noqa: F401,F403
+from .instrument import *  # noqa: F401,F403
 from .metadata import *  # noqa: F401,F403
 from .problems import *  # noqa: F401,F403
-from .validation import *  # noqa: F401,F403
+from .questionnaire import *  # noqa: F401,F403
 from .readers import *  # noqa: F401,F403
-from .writers import *  # noqa: F401,F403
 from .sample import *  # noqa: F401,F403
+from .validation import *  # noqa: F401,F403
+from .writers import *  # noqa: F401,F403
+from .xlsform_builder import *  # noqa: F401,F403
 
 __all__ = [
     *codebook.__all__,

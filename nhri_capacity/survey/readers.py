@@ -87,7 +87,7 @@ def _to_survey_frame(raw: pd.DataFrame, meta: dict, cb: Codebook):
             entered = data[country]
         as_text = [None if is_missing(v) else v for v in data[country]]
         codes = to_iso3(as_text, strict=False)
-        n_unmatched = sum(1 for a, b in zip(as_text, codes) if a is not None and is_missing(b))
+        n_unmatched = sum(1 for a, b in zip(as_text, codes, strict=True) if a is not None and is_missing(b))
         if n_unmatched:
             notices.append(f"{n_unmatched} country value(s) could not be matched and were set to missing.")
         data[country] = pd.array(codes, dtype="string")

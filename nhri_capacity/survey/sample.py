@@ -290,7 +290,7 @@ def generate_sample(*, seed=DEFAULT_SEED, n_institutions=DEFAULT_N_INSTITUTIONS)
     acc_row[(~first) & (r_profile.random(n_rows) < 0.1)] = 4.0
 
     iso3 = inst["iso3"].to_numpy()
-    names = np.array([texts.institution_name(c, t) for c, t in zip(iso3, inst_type)], dtype=object)
+    names = np.array([texts.institution_name(c, t) for c, t in zip(iso3, inst_type, strict=True)], dtype=object)
     country_names = np.array([country_name(c) for c in iso3], dtype=object)
     as_code = r_profile.random(n_rows) < 0.1
     data["inst_id"] = [f"{c}-01" for c in iso3[row_inst]]

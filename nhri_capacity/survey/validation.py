@@ -300,7 +300,7 @@ class _Checker:
     def consistency(self):
         raw, cb = self.raw, self.cb
         if {"staff_migration", "staff_total"} <= set(raw.columns):
-            for i, (mig, tot) in enumerate(zip(raw["staff_migration"], raw["staff_total"])):
+            for i, (mig, tot) in enumerate(zip(raw["staff_migration"], raw["staff_total"], strict=True)):
                 try:
                     m, t = parse_number(mig), parse_number(tot)
                 except ValueError:
@@ -320,7 +320,7 @@ class _Checker:
             title, desc = f"gp{k}_title", f"gp{k}_description"
             if title in raw.columns:
                 descriptions = raw[desc] if desc in raw.columns else [None] * self.n
-                for i, (t, d) in enumerate(zip(raw[title], descriptions)):
+                for i, (t, d) in enumerate(zip(raw[title], descriptions, strict=True)):
                     if not is_blank_cell(t) and is_blank_cell(d):
                         self.add(
                             "warning",
@@ -348,7 +348,7 @@ class _Checker:
             if not columns:
                 continue
             flags = [[self._missing(v) for v in raw[c]] for c in columns]
-            missing = sum(all(cells) for cells in zip(*flags))
+            missing = sum(all(cells) for cells in zip(*flags, strict=True))
             share = missing / self.n
             if share > self.threshold:
                 self.add(

@@ -30,7 +30,7 @@ WRITE_FORMATS = dict(READ_FORMATS)
 
 def _numeric_column(df, column, item):
     out = []
-    for row, v in zip(range(1, len(df) + 1), df[column]):
+    for row, v in zip(range(1, len(df) + 1), df[column], strict=True):
         try:
             x = parse_number(v, percent=item.type == "percent")
         except ValueError:
