@@ -11,13 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..brief import KEY_FIGURES
+from ..common.clock import utc_now_iso
 from ..common.io import atomic_write_text
 from ..common.templates import render_template
 from ..common.version import toolkit_version
 from ..render import FILTERS
 from ..survey import SYNTHETIC_NOTICE
 from .markers import read_json
-from .outcome import DATA_NAME, INDEX_NAME, NOTEBOOK_NAME, BatchResult, now_iso
+from .outcome import DATA_NAME, INDEX_NAME, NOTEBOOK_NAME, BatchResult
 
 __all__ = ["write_index"]
 
@@ -64,7 +65,7 @@ def render_index(result: BatchResult) -> str:
         rows=[_row(o) for o in result.outcomes if o.ok],
         failed=[_failure(o, Path(result.out)) for o in result.failed],
         n_briefs=len(result.outcomes) - len(result.failed),
-        generated=now_iso(),
+        generated=utc_now_iso(),
         version=toolkit_version(),
         survey_name=result.survey.name if result.survey else None,
         synthetic=result.synthetic,

@@ -15,9 +15,10 @@ import json
 import time
 from pathlib import Path
 
+from ..common.clock import utc_now_iso
 from ..common.io import atomic_write_text, sha256_file
 from ..common.version import toolkit_version
-from .outcome import DATA_NAME, FAILED_NOTEBOOK_NAME, MARKER_NAME, NOTEBOOK_NAME, BriefOutcome, now_iso
+from .outcome import DATA_NAME, FAILED_NOTEBOOK_NAME, MARKER_NAME, NOTEBOOK_NAME, BriefOutcome
 
 __all__ = ["marker_inputs", "complete_outcome", "write_marker", "package_sha256"]
 
@@ -122,7 +123,7 @@ def write_marker(folder: Path, *, inputs: dict, files: dict, started: float, ker
     marker = {
         "inputs": inputs,
         "files": {rel: path.stat().st_size for rel, path in files.items()},
-        "completed": now_iso(),
+        "completed": utc_now_iso(),
         "seconds": round(time.monotonic() - started, 2),
         "kernel_name": kernel_name,
         "attempts": attempts,

@@ -4,7 +4,6 @@ and the names of the files a brief's folder holds.
 
 from __future__ import annotations
 
-import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,6 +101,3 @@ class BatchResult:
         return 1 if self.failed else 0
 
 
-def now_iso() -> str:
-    """The current UTC time to the second, as written in markers and the index (``...Z``)."""
-    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -19,6 +19,7 @@ from pathlib import Path
 from .. import config
 from ..brief import check_year, survey_results
 from ..common.io import sha256_file
+from ..common.values import as_whole_number
 from ..errors import BriefParameterError
 from ..reference import to_iso3
 from ..render import check_formats
@@ -214,14 +215,10 @@ def check_int(value, name: str, *, minimum: int, maximum: int | None = None) -> 
     >>> check_int("4", "jobs", minimum=1)
     4
     """
-    if isinstance(value, bool):
-        raise BriefParameterError(f"{name} must be a whole number, not {value!r}")
     try:
-        number = int(value)
-    except (TypeError, ValueError):
+        number = as_whole_number(value)
+    except ValueError:
         raise BriefParameterError(f"{name} must be a whole number, not {value!r}") from None
-    if number != value and not (isinstance(value, str) and value.strip().lstrip("+-").isdigit()):
-        raise BriefParameterError(f"{name} must be a whole number, not {value!r}")
     if number < minimum or (maximum is not None and number > maximum):
         bounds = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
         raise BriefParameterError(f"{name} must be {bounds}, not {number}")

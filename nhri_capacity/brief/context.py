@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..common.values import is_missing
+from ..common.values import as_whole_number, is_missing
 from ..errors import BriefParameterError, CountryNotFoundError, SurveyValidationError
 from ..reference import (
     CORE_TREATIES,
@@ -98,14 +98,10 @@ def check_year(year, *, stock=None) -> int:
     years = _stock_years(load_stock(stock))
     if year is None:
         return years[-1]
-    if isinstance(year, bool):
-        raise BriefParameterError(f"year must be one of {years}, not {year!r}")
     try:
-        value = int(year)
-    except (TypeError, ValueError):
+        value = as_whole_number(year)
+    except ValueError:
         raise BriefParameterError(f"year must be one of {years}, not {year!r}") from None
-    if value != year and not (isinstance(year, str) and year.strip().isdigit()):
-        raise BriefParameterError(f"year must be one of {years}, not {year!r}")
     if value not in years:
         raise BriefParameterError(f"No migrant-stock figures for {value}; available years: {years}")
     return value

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..common.clock import today_iso
 from ..common.values import is_missing
 from ..common.version import toolkit_version
 from ..reference import (
@@ -51,7 +52,7 @@ from .profiles import (
 )
 from .results import SurveyResults, survey_results
 from .rules import recommend, rule_facts
-from .values import clean_text, jsonable, today, whole
+from .values import clean_text, jsonable, whole
 
 __all__ = ["Brief", "build_brief", "brief_data", "brief_json", "SECTIONS"]
 
@@ -147,7 +148,7 @@ def _header(iso3: str, results: SurveyResults, migration: dict | None) -> dict:
         "survey_date_first": jsonable(date_first) if not is_missing(date_first) else None,
         "synthetic": bool(results.synthetic),
         "synthetic_notice": SYNTHETIC_NOTICE if results.synthetic else None,
-        "generated": today(),
+        "generated": today_iso(),
         "title": f"{clean_text(country_name(iso3, strict=False)) or iso3}: capacity to protect migrants' rights",
     }
 
@@ -194,7 +195,7 @@ def _methods(results: SurveyResults, migration, treaties_section) -> dict:
         if not results.intervals.empty
         else None,
         "toolkit_version": toolkit_version(),
-        "generated": today(),
+        "generated": today_iso(),
         "synthetic_notice": (
             "The survey answers, scores, practices and institution names in this brief are invented for "
             "illustration (synthetic sample); they say nothing about the real institution. The UN migration "

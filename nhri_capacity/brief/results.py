@@ -10,7 +10,6 @@ institution, the good practices reported) and caches the result under
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 import json
 import logging
@@ -24,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config
+from ..common.clock import utc_now_iso
 from ..common.io import atomic_path, sha256_file
 from ..common.version import toolkit_version
 from ..errors import BriefParameterError, SurveyReadError
@@ -219,7 +219,7 @@ def _compute_results(frame, spec, *, n_draws, seed, sha, key, path) -> SurveyRes
         "n_draws": int(n_draws),
         "seed": seed,
         "key": key,
-        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "created": utc_now_iso(),
         "toolkit_version": toolkit_version(),
     }
     synthetic = bool(is_synthetic(frame) or scores.attrs.get("synthetic"))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import numbers
-import os
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +27,6 @@ __all__ = [
     "median",
     "clean_text",
     "jsonable",
-    "today",
     "dimension_labels",
     "theme_labels",
 ]
@@ -107,13 +105,6 @@ def jsonable(obj):
         return obj.as_posix()
     return str(obj) if not isinstance(obj, str) else obj
 
-
-def today() -> str:
-    """Today's date; ``SOURCE_DATE_EPOCH`` fixes it for reproducible builds."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return _dt.datetime.fromtimestamp(int(epoch), _dt.UTC).date().isoformat()
-    return _dt.date.today().isoformat()
 
 
 def dimension_labels() -> dict:

@@ -18,7 +18,6 @@ cache file, makes the next call rebuild the table from the source.
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 import json
 import logging
@@ -28,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import config
+from .clock import utc_now_iso
 from .io import atomic_path, atomic_write_text, sha256_file
 from .version import toolkit_version
 
@@ -276,7 +276,7 @@ def cached_table(
         "source_kind": "directory" if source.is_dir() else "file",
         "sha256": sha,
         "edition": label,
-        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "created": utc_now_iso(),
         "rows": int(len(frame)),
         "columns": list(map(str, frame.columns)),
         "dtypes": {str(c): str(t) for c, t in frame.dtypes.items()},

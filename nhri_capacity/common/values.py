@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
-__all__ = ["is_missing", "round_half_up"]
+__all__ = ["is_missing", "round_half_up", "as_whole_number"]
 
 
 def is_missing(value) -> bool:
@@ -43,3 +43,32 @@ def round_half_up(value, digits: int = 0) -> Decimal:
     """
     q = Decimal(1).scaleb(-digits)
     return Decimal(str(value)).quantize(q, rounding=ROUND_HALF_UP)
+
+
+def as_whole_number(value) -> int:
+    """*value* as an int when it is a whole number: an int, a whole float or digits text.
+
+    Raises
+    ------
+    ValueError
+        For anything else, ``True``/``False`` and ``2.5`` included; callers
+        turn it into a message naming the parameter.
+
+    Examples
+    --------
+    >>> as_whole_number("12"), as_whole_number(2015.0), as_whole_number(" -3 ")
+    (12, 2015, -3)
+    >>> as_whole_number(2.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: 2.5 is not a whole number
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a whole number")
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not a whole number") from None
+    if number != value and not (isinstance(value, str) and value.strip().lstrip("+-").isdigit()):
+        raise ValueError(f"{value!r} is not a whole number")
+    return number
