@@ -1,7 +1,10 @@
-"""Atomic file writing: write to a temporary file beside the target, then rename.
+"""Atomic, durable file writing, and file hashes.
 
-A reader (or an interrupted run) therefore never sees a half-written file under
-the final name.
+Every output is written to a temporary file beside its target, flushed to
+disk (``fsync``), renamed onto the target, and the folder is flushed too. A
+reader or an interrupted run therefore never sees a half-written file under
+the final name, and after a power loss a file under its final name is
+complete, not empty.
 """
 
 from __future__ import annotations
@@ -18,15 +21,16 @@ from pathlib import Path
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
-__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "sha256_file", "digest_file"]
+__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "fsync_path", "sha256_file", "digest_file"]
 
 
 @contextlib.contextmanager
 def atomic_path(target, *, suffix=None):
-    """Yield a temporary path next to *target*; rename it onto *target* on success.
+    """Yield a temporary path next to *target*; on success flush it and rename it onto *target*.
 
     The temporary file keeps the target's suffix (or *suffix*), because some
-    writers (pandas, matplotlib) pick the format from it.
+    writers (pandas, matplotlib) pick the format from it. On an exception the
+    temporary file is removed and *target* is left as it was.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -39,10 +43,32 @@ def atomic_path(target, *, suffix=None):
     os.chmod(tmp, 0o666 & ~_UMASK)
     try:
         yield tmp
+        fsync_path(tmp)
         os.replace(tmp, target)
+        fsync_path(target.parent)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def fsync_path(path) -> None:
+    """Flush a file's, or a folder's, data and metadata to the disk.
+
+    Folders are flushed so that a rename into them survives a power loss;
+    where the system cannot open a folder for that (Windows), this is skipped.
+    """
+    path = Path(path)
+    flags = os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if path.is_dir() else 0)
+    try:
+        fd = os.open(path, flags)
+    except (IsADirectoryError, PermissionError):
+        if path.is_dir():
+            return
+        raise
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def atomic_write_bytes(target, data: bytes) -> Path:
