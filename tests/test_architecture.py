@@ -11,6 +11,7 @@ function still makes a cycle, it only hides it until run time.
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,11 @@ def test_no_private_name_crosses_modules():
                     if alias.name.startswith("_") and not alias.name.startswith("__"):
                         crossing.append(f"{module}: from {'.' * node.level}{node.module or ''} import {alias.name}")
     assert crossing == [], "private names imported from another module:\n  " + "\n  ".join(crossing)
+
+
+def test_every_public_name_of_the_flat_layout_is_still_importable():
+    # nhri_capacity.__all__ as it was before the sub-packages (commit 3aa9191).
+    before = json.loads((Path(__file__).parent / "fixtures" / "public_names_before_refactor.json").read_text())
+    assert len(before) == 133
+    missing = [name for name in before if name not in nhri_capacity.__all__ or not hasattr(nhri_capacity, name)]
+    assert missing == []
