@@ -264,6 +264,39 @@ def briefs(codes, survey, countries, all_countries, jobs, out, formats, resume, 
     sys.exit(result.exit_code)
 
 
+@cli.command()
+@click.option("--survey", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help=f"{_SURVEY_HELP} [default: the bundled synthetic sample]")
+@click.option("--theme", default=None, metavar="KEY",
+              help="Only the practices serving this agenda theme (key or label, e.g. trafficking_smuggling).")
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder [default: reports/compendium/].")
+def practices(survey, theme, out):
+    """Write the good-practice compendium: HTML, A4 PDF, CSV and XLSX.
+
+    Only practices whose institution consented to publication with its name
+    are included, grouped by agenda theme and capacity; never scores or ranks.
+    Exits 2 with one line for an unknown theme, or when no practice may be
+    published (then nothing is written).
+    """
+    from .brief import survey_results
+    from .survey import SYNTHETIC_NOTICE
+    from .training import compendium_data, write_compendium
+
+    results = survey_results(survey)
+    counts = compendium_data(results, theme=theme)["counts"]  # checks the theme before writing anything
+    written = write_compendium(results, out if out is not None else config.REPORTS_DIR / "compendium", theme=theme)
+    if results.synthetic:
+        click.echo(f"NOTE: {SYNTHETIC_NOTICE}.\n")
+    click.echo(
+        f"Published {counts['n_shown']} good practices{f' on theme {theme!r}' if theme else ''}. Left out: "
+        f"{counts['n_withheld']} of the {counts['n_reported']} practices reported in the survey "
+        "(no consent to publication). Wrote:"
+    )
+    for path in written.values():
+        click.echo(f"  {path}")
+
+
 def main(argv=None):
     """Entry point of the ``nhri-capacity`` console script."""
     try:

@@ -2,7 +2,7 @@
 
 Sub-packages follow the stages a survey goes through, and imports run one way:
 
-    config, errors -> common -> reference -> survey -> scoring -> brief -> render -> batch -> cli, bench
+    config, errors -> common -> reference -> survey -> scoring -> brief -> render -> training -> batch -> cli, bench
 
 Every import counts, including those inside functions: an import moved into a
 function still makes a cycle, it only hides it until run time.
@@ -32,6 +32,7 @@ LAYERS = {
     "scoring": 4,
     "brief": 5,
     "render": 6,
+    "training": 6.5,
     "batch": 7,
     "cli": 8,
     "bench": 8,

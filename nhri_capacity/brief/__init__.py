@@ -6,6 +6,7 @@ Modules, each importing only those before it::
 
     values      plain values: rounding as stored, JSON types, labels (internal)
     results     SurveyResults: scores, intervals, answers, practices of a survey (cached)
+    compendium  the good practices that may be published (consent), as tables
     context     country and year checks; migrant stock and treaty context
     profiles    capacity profile, need and capacity, themes, constraints
     rules       the recommendation rule table and its interpreter
@@ -14,7 +15,8 @@ Modules, each importing only those before it::
     model       Brief, build_brief
 """
 
-from . import context, keyfigures, model, peers, profiles, results, rules
+from . import compendium, context, keyfigures, model, peers, profiles, results, rules
+from .compendium import *  # noqa: F401,F403
 from .context import *  # noqa: F401,F403
 from .keyfigures import *  # noqa: F401,F403
 from .model import *  # noqa: F401,F403
@@ -25,6 +27,7 @@ from .rules import *  # noqa: F401,F403
 
 __all__ = [
     *results.__all__,
+    *compendium.__all__,
     *context.__all__,
     *profiles.__all__,
     *rules.__all__,

@@ -1,8 +1,8 @@
 """Peers' good practices for a brief: practices of institutions strong where this one is weakest.
 
-The practices themselves are a table of the survey
-(:func:`nhri_capacity.brief.results.good_practices`, cached as
-``SurveyResults.practices``); this module chooses among them.
+The practices themselves are a table of the survey: those that may be
+published (:func:`nhri_capacity.brief.compendium.published_practices`, the
+same consent rule as the compendium); this module chooses among them.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..common.values import is_missing
 from ..reference import country_name
+from .compendium import published_practices
 from .profiles import weakness_order
 from .results import SurveyResults
 from .values import clean_text, dimension_labels, num, rounded
@@ -21,10 +22,11 @@ __all__ = ["peer_practices"]
 def peer_practices(iso3: str, results: SurveyResults, *, max_items: int = 4) -> list[dict]:
     """Good practices of peers that are strong where this institution is weakest.
 
-    Only practices whose institution consented to publication
-    (``gpN_consent == 1``) are used, never the institution's own. The two
-    weakest capacities (:func:`weakness_order`) are targeted. Candidates in
-    order of preference: a practice on that capacity from a peer in the top
+    Only practices that may be published are used
+    (:func:`~nhri_capacity.brief.compendium.published_practices`: every
+    respondent who reported it answered yes to ``gpN_consent``), never the
+    institution's own. The two weakest capacities (:func:`weakness_order`)
+    are targeted. Candidates in order of preference: a practice on that capacity from a peer in the top
     quarter on it; then from a peer above the median on it. Within a tier,
     peers of the same UN SDG region come first, then the weaker capacity,
     then the peer's score. At most one practice per peer while others remain.
@@ -40,10 +42,12 @@ def peer_practices(iso3: str, results: SurveyResults, *, max_items: int = 4) -> 
     inst_id = str(inst["inst_id"])
     region = clean_text(inst["region"]) or None
     weakest = [d for d in weakness_order(iso3, results) if not is_missing(inst[d])][:2]
-    practices = results.practices
-    if practices.empty or not weakest:
+    if not weakest:
         return []
-    practices = practices[(practices["consent"] == 1) & (practices["inst_id"] != inst_id)]
+    practices = published_practices(results)
+    practices = practices[practices["inst_id"] != inst_id]
+    if practices.empty:
+        return []
     score_of = {
         d: dict(zip(results.scores["inst_id"].astype(str), pd.to_numeric(results.scores[d], errors="coerce").astype("float64"), strict=True))
         for d in weakest
