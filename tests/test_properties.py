@@ -102,7 +102,7 @@ _CELLS = st.one_of(
     st.integers(-10, 200_000),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=12),
-    st.sampled_from(["MEX", "Mexico", "-8", "1e3", "2020-10-02", "yes", "=1+1", "", " "]),
+    st.sampled_from(["MEX", "Mexico", "-8", "1e3", "2020-10-02", "yes", "=1+1", "", " ", "+1", "@SUM(A1)", "'=1+1", "'-8"]),
 )
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.io import atomic_path
+from ..common.spreadsheet import write_csv, write_xlsx
 from ..survey import DIMENSIONS, SYNTHETIC_NOTICE, is_synthetic, load_codebook
 from .engine import prepare, score_arrays
 from .spec import load_spec, spec_weights
@@ -499,6 +500,11 @@ def write_audit(audit: dict, path) -> Path:
         A ``.xlsx`` file, or a folder (created if needed) that receives
         ``<table>.csv`` files.
 
+    Text that a spreadsheet would take for a formula (starting with ``=``,
+    ``+``, ``-``, ``@``, tab or carriage return) gets an apostrophe in front,
+    and no Excel cell is a formula (:mod:`nhri_capacity.common.spreadsheet`);
+    numbers are written as numbers.
+
     Returns
     -------
     Path
@@ -518,12 +524,10 @@ def write_audit(audit: dict, path) -> Path:
         audit = {name: table.assign(data_note=SYNTHETIC_NOTICE) for name, table in audit.items()}
     if path.suffix.lower() == ".xlsx":
         with atomic_path(path) as tmp:
-            with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
-                for name, table in audit.items():
-                    table.to_excel(writer, sheet_name=name[:31], index=False)
+            write_xlsx(audit, tmp)
         return path
     path.mkdir(parents=True, exist_ok=True)
     for name, table in audit.items():
         with atomic_path(path / f"{name}.csv") as tmp:
-            table.to_csv(tmp, index=False)
+            write_csv(table, tmp)
     return path

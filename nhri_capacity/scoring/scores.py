@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.io import atomic_path
+from ..common.spreadsheet import write_csv, write_xlsx
 from ..errors import OutputFormatError
 from ..survey import DIMENSIONS, SYNTHETIC_NOTICE, Codebook, is_synthetic, load_codebook
 from .engine import combine_institutions, dimension_scores, normalise_matrix, prepare, score_arrays
@@ -386,6 +387,11 @@ def write_scores(scores, path, *, codebook=None) -> Path:
         ``.sav`` (SPSS) or ``.dta`` (Stata). SPSS and Stata files get a
         variable label on every column, value labels on theme columns, and a
         file label starting ``SYNTHETIC`` when ``attrs["synthetic"]`` is true.
+        In ``.csv`` and ``.xlsx`` files, text that a spreadsheet would take
+        for a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or
+        carriage return) gets an apostrophe in front, and no Excel cell is a
+        formula (:mod:`nhri_capacity.common.spreadsheet`); numbers are
+        written as numbers.
     codebook : Codebook, optional
 
     Returns
@@ -420,9 +426,9 @@ def write_scores(scores, path, *, codebook=None) -> Path:
         scores = scores.assign(data_note=SYNTHETIC_NOTICE)
     with atomic_path(path) as tmp:
         if suffix == ".csv":
-            scores.to_csv(tmp, index=False)
+            write_csv(scores, tmp)
         elif suffix == ".xlsx":
-            scores.to_excel(tmp, index=False, sheet_name="scores")
+            write_xlsx({"scores": scores}, tmp)
         elif suffix == ".parquet":
             frame = scores.copy()
             # attrs travel in the Parquet metadata only when JSON-serialisable.

@@ -10,6 +10,15 @@ Row numbers (the index of the raw frame, and ``Problem.row``) are the numbers a
 user sees when opening the file: in CSV and Excel files the header is row 1, so
 the first respondent is row 2; in SPSS, Stata and Parquet files the first
 respondent is case 1.
+
+One thing is undone in CSV and Excel cells: the apostrophe that
+:func:`nhri_capacity.survey.writers.write_survey` (and other careful
+exporters) put in front of text starting with ``=``, ``+``, ``-``, ``@``, tab
+or carriage return, so that spreadsheets do not run it as a formula
+(:func:`nhri_capacity.common.spreadsheet.restore_text`). A file written by
+``write_survey`` therefore reads back with its text exactly as written. The
+one ambiguous case is a file from elsewhere with a cell that really starts
+with an apostrophe and a formula character: ``'=x`` is read as ``=x``.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..common.io import sha256_file
+from ..common.spreadsheet import restore_text
 from ..errors import SurveyReadError
 from .codebook import resolve_codebook
 from .metadata import synthetic_in_file
@@ -130,7 +140,7 @@ def _read_csv(path: Path):
             f"Could not read {path} as CSV separated by {shown}: {exc}. Check that every "
             "row has as many fields as the header and that quotes are closed."
         ) from None
-    frame = frame.astype(object)
+    frame = frame.astype(object).map(restore_text)
     headers = list(frame.iloc[0]) if len(frame) else []
     frame = frame.iloc[1:].reset_index(drop=True)
     frame.columns = range(frame.shape[1])
@@ -154,7 +164,7 @@ def _read_xlsx(path: Path):
         ws = by_name.get("survey") or by_name.get("data") or wb.worksheets[0]
         rows, blank_run = [], 0
         for values in ws.iter_rows(min_row=1, values_only=True):
-            values = list(values)
+            values = [restore_text(v) for v in values]
             if all(is_blank_cell(v) for v in values):
                 blank_run += 1
                 # formatting can stretch a sheet to a million empty rows

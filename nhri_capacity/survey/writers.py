@@ -3,6 +3,12 @@
 :func:`write_survey` writes what :func:`nhri_capacity.survey.readers.read_survey`
 reads back: codebook variables only, in codebook order, never personal data,
 with the codebook's question texts and value labels in SPSS and Stata files.
+
+CSV and Excel files are made safe to open in a spreadsheet: free text that
+starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets an
+apostrophe in front (:mod:`nhri_capacity.common.spreadsheet`), which the
+survey readers remove again, and no Excel cell is a formula. Numeric columns
+(answer codes, counts, ``-7``/``-8``/``-9``) are written as numbers.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.io import atomic_path
+from ..common.spreadsheet import CSV_LINE_END, neutralise_text
 from ..common.values import is_missing
 from ..errors import NHRICapacityError, OutputFormatError, SurveyValidationError
 from .codebook import Codebook, resolve_codebook
@@ -156,7 +163,16 @@ def _cell(value):
     return value
 
 
+def _neutralised(columns):
+    """The columns with their text made safe for a spreadsheet; numeric columns as they are."""
+    return {
+        c: (item, v if isinstance(v, np.ndarray) else [neutralise_text(x) for x in v])
+        for c, (item, v) in columns.items()
+    }
+
+
 def _write_csv(columns, target: Path):
+    columns = _neutralised(columns)
     frame = pd.DataFrame(
         {
             c: pd.Series(
@@ -169,13 +185,14 @@ def _write_csv(columns, target: Path):
             for c, (_item, v) in columns.items()
         }
     )
-    frame.to_csv(target, index=False, encoding="utf-8", lineterminator="\n")
+    frame.to_csv(target, index=False, encoding="utf-8", lineterminator=CSV_LINE_END)
 
 
 def _write_xlsx(columns, target: Path, synthetic: bool):
     import openpyxl
     from openpyxl.styles import Font
 
+    columns = _neutralised(columns)
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "data"
@@ -190,8 +207,8 @@ def _write_xlsx(columns, target: Path, synthetic: bool):
             if isinstance(value, np.generic):
                 value = value.item()
             cell = ws.cell(row=i + 2, column=j, value=value)
-            if isinstance(value, str) and value.startswith("="):
-                # free text starting with '=' must stay text, never become a formula
+            if isinstance(value, str):
+                # openpyxl would take text starting with '=' for a formula
                 cell.data_type = "s"
             elif isinstance(value, dt.date):
                 cell.number_format = "yyyy-mm-dd"
@@ -228,8 +245,12 @@ def write_survey(df, path, *, codebook=None, synthetic=None) -> Path:
     numeric columns are written as they are (SPSS declares them user-missing).
     SPSS and Stata files carry the question texts as variable labels (cut to
     80 characters for Stata) and the codebook's value labels, including the
-    missing-data codes. The file is written atomically: it appears complete
-    or not at all.
+    missing-data codes. In CSV and Excel files, free text that a spreadsheet
+    would take for a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or
+    carriage return) gets an apostrophe in front, and no Excel cell is a
+    formula; :func:`~nhri_capacity.survey.readers.read_survey` removes the
+    apostrophe, so the text reads back as it was. The file is written
+    atomically: it appears complete or not at all.
 
     Parameters
     ----------

@@ -39,6 +39,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..common.io import atomic_path
+from ..common.spreadsheet import keep_text
 from ..errors import OutputFormatError, SpecError
 from . import instrument
 from .codebook import Codebook, Item, resolve_codebook
@@ -339,7 +340,10 @@ def write_xlsform(path, *, codebook=None) -> Path:
     """Write the XLSForm to an ``.xlsx`` file, atomically.
 
     Upload the file to KoboToolbox ("Upload an XLSForm") or convert it with
-    ``xls2xform`` for ODK Central.
+    ``xls2xform`` for ODK Central. Unlike the data exports, cells are not
+    given an apostrophe (expressions such as ``${x} > 0`` and choice names
+    such as ``-7`` must reach pyxform as they are), but every text cell is
+    stored as text, never as a spreadsheet formula.
 
     Parameters
     ----------
@@ -377,6 +381,9 @@ def write_xlsform(path, *, codebook=None) -> Path:
                 # Blank cells, not empty strings, so that form builders see them as empty.
                 frame.where(frame != "", None).to_excel(writer, sheet_name=name, index=False)
                 sheet = writer.sheets[name]
+                # Expressions and choice names ('-7') are form text for pyxform, never
+                # spreadsheet formulas; they are written unchanged (not neutralised).
+                keep_text(sheet)
                 for column in sheet.columns:
                     width = max(len(str(c.value or "")) for c in column)
                     sheet.column_dimensions[column[0].column_letter].width = min(max(width, 8), 60) + 2
