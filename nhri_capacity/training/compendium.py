@@ -39,7 +39,7 @@ from ..brief import (
 )
 from ..common.clock import today_iso
 from ..common.io import atomic_path, atomic_write_text
-from ..common.spreadsheet import neutralise_frame
+from ..common.spreadsheet import write_csv, write_xlsx
 from ..common.templates import render_template
 from ..common.version import toolkit_version
 from ..errors import BriefParameterError
@@ -200,7 +200,7 @@ def _table(table: pd.DataFrame, synthetic: bool) -> pd.DataFrame:
     if synthetic:
         # CSV and XLSX have no file label: say it on every row.
         out = out.assign(data_note=SYNTHETIC_NOTICE)
-    return neutralise_frame(out)
+    return out
 
 
 def _check_formats(formats) -> tuple[str, ...]:
@@ -265,10 +265,10 @@ def write_compendium(results_or_survey=None, out_dir=None, *, theme=None, format
         table = _table(practice_compendium(results, theme=key), data["synthetic"])
         if "csv" in formats:
             with atomic_path(out / f"{stem}.csv") as tmp:
-                table.to_csv(tmp, index=False)
+                write_csv(table, tmp)
             written[f"{stem}.csv"] = out / f"{stem}.csv"
         if "xlsx" in formats:
             with atomic_path(out / f"{stem}.xlsx") as tmp:
-                table.to_excel(tmp, index=False, sheet_name="good practices")
+                write_xlsx({"good practices": table}, tmp)
             written[f"{stem}.xlsx"] = out / f"{stem}.xlsx"
     return written
