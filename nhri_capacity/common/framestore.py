@@ -78,6 +78,7 @@ def _dtype_name(dtype, what: str) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=64)
 def _dtype_from_name(name: str):
     match = re.fullmatch(r"string\[(python|pyarrow), (NA|nan)\]", name)
     if match:
@@ -174,7 +175,8 @@ def _decode(data: bytes, schema: dict, name: str) -> pd.DataFrame:
     if pq.read_metadata(buffer).metadata:
         # Ours never carry any; a file that does was not written by a store.
         raise FrameStoreError(f"{name}.parquet carries metadata a store never writes")
-    table = pq.read_table(pa.BufferReader(data))
+    # One thread: the tables are small, and threads only add start-up cost.
+    table = pq.read_table(pa.BufferReader(data), use_threads=False)
     arrow = [[f.name, str(f.type)] for f in table.schema]
     if arrow != schema["arrow"]:
         found, said = next(
@@ -212,10 +214,7 @@ def _decode(data: bytes, schema: dict, name: str) -> pd.DataFrame:
     else:
         raise FrameStoreError(f"{name}: unknown index kind {spec['kind']!r}")
     names = [c for c, _ in schema["columns"]]
-    frame = pd.DataFrame(
-        {c: pd.Series(values(c, dtype), index=index, copy=False) for c, dtype in schema["columns"]},
-        index=index,
-    )
+    frame = pd.DataFrame({c: values(c, dtype) for c, dtype in schema["columns"]}, index=index, copy=False)
     column_dtype = schema["column_index"]["dtype"]
     frame.columns = pd.Index(names, dtype=object if column_dtype == "object" else _dtype_from_name(column_dtype),
                              name=schema["column_index"]["name"])
