@@ -145,6 +145,22 @@ def test_cached_results_are_the_computed_ones(tmp_path, computed, monkeypatch):
     pd.testing.assert_frame_equal(cached.practices, fresh.practices)
 
 
+def test_set_aside_institutions_survive_the_cache(tmp_path, computed, caplog):
+    """A survey with an institution set aside for broken rows: its notices and record are cached too."""
+    from nhri_capacity import write_survey
+
+    path = write_survey(read_survey(config.SAMPLE_SURVEY), tmp_path / "survey.csv")
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    table.loc[table["inst_id"] == "MEX-01", "ch4_detention_access"] = "7"
+    table.to_csv(path, index=False)
+    fresh = survey_results(path, n_draws=5, processed_dir=tmp_path)
+    cached = survey_results(path, n_draws=5, processed_dir=tmp_path)
+    assert computed == [1] and "Could not write" not in caplog.text
+    assert "MEX-01" in cached.meta["set_aside"] and cached.meta["set_aside"] == fresh.meta["set_aside"]
+    assert any("Set aside 1 institution" in n for n in cached.meta["notices"])
+    assert_same_results(cached, fresh)
+
+
 @pytest.mark.parametrize("iso3", ["MEX", "DEU"])
 def test_briefs_from_cached_results_are_the_same(pristine, tmp_path, computed, iso3):
     entry, fresh = pristine
