@@ -41,22 +41,23 @@ def test_survey_results_shape(results):
     assert set(results.items.index) == set(results.scores["inst_id"])
 
 
-def test_survey_results_cache_hit_new_key_and_damage(tmp_path):
+def test_survey_results_cache_hit_new_key_and_damage(tmp_path, caplog):
     first = survey_results(config.SAMPLE_SURVEY, n_draws=20, processed_dir=tmp_path)
-    files = list((tmp_path / "survey_results").glob("*.pkl"))
-    assert len(files) == 1
-    assert files[0].name.startswith(first.meta["sha256"][:16] + "-")
+    entries = list((tmp_path / "survey_results").iterdir())
+    assert len(entries) == 1 and entries[0].is_dir()
+    assert entries[0].name.startswith(first.meta["sha256"][:16] + "-")
     again = survey_results(config.SAMPLE_SURVEY, n_draws=20, processed_dir=tmp_path)
     assert again.meta["created"] == first.meta["created"]  # read back, not recomputed
     pd.testing.assert_frame_equal(again.scores, first.scores)
     # Another spec (or number of draws) is another cache entry.
     survey_results(config.SAMPLE_SURVEY, n_draws=20, spec={"aggregation": "geometric"}, processed_dir=tmp_path)
-    assert len(list((tmp_path / "survey_results").glob("*.pkl"))) == 2
-    # A damaged file is rebuilt, never fatal.
-    files[0].write_bytes(b"not a pickle")
+    assert len(list((tmp_path / "survey_results").iterdir())) == 2
+    # A damaged entry is rebuilt, never fatal.
+    (entries[0] / "scores.parquet").write_bytes(b"not a table")
     rebuilt = survey_results(config.SAMPLE_SURVEY, n_draws=20, processed_dir=tmp_path)
     pd.testing.assert_frame_equal(rebuilt.scores, first.scores)
-    assert not list((tmp_path / "survey_results").glob(".*"))  # no temporary files left
+    assert "Rebuilding the survey results cache" in caplog.text
+    assert not list((tmp_path / "survey_results").glob(".*"))  # no temporary folders left
 
 
 def test_survey_results_missing_file(tmp_path):

@@ -6,6 +6,11 @@ institution, the good practices reported) and caches the result under
 ``data/processed/survey_results/``, so that a batch of 110 briefs does the
 1,000 interval draws once. Every brief of the survey reads from the same
 :class:`SurveyResults`.
+
+The cache holds no pickle: each cached result is a folder of Parquet tables
+and a JSON manifest (:mod:`nhri_capacity.common.framestore`), so a shared or
+synced project folder cannot make the toolkit run code. A cache entry that
+fails any check is rebuilt with a warning, never trusted.
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ import hashlib
 import json
 import logging
 import os
-import pickle
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,7 +28,8 @@ import pandas as pd
 
 from .. import config
 from ..common.clock import utc_now_iso
-from ..common.io import atomic_path, sha256_file
+from ..common.framestore import FrameStoreError, read_frame_store, write_frame_store
+from ..common.io import sha256_file
 from ..common.version import toolkit_version
 from ..errors import BriefParameterError, SurveyReadError
 from ..scoring import (
@@ -45,9 +50,12 @@ log = logging.getLogger(__name__)
 #: Seed of the interval draws (the command line's default too).
 INTERVAL_SEED = 12345
 _RESULTS_DIRNAME = "survey_results"
-# Part of the cache key: bump when what SurveyResults holds, or the module
-# that defines it (pickles name it), changes. 3: moved to brief.results.
-_RESULTS_FORMAT = 3
+# Part of the cache key: bump when what SurveyResults holds, or how it is
+# cached, changes. 3: moved to brief.results. 4: Parquet tables and a JSON
+# manifest instead of a pickle (old .pkl files are never opened).
+_RESULTS_FORMAT = 4
+# The frames of a SurveyResults, each cached as one Parquet table.
+_RESULTS_TABLES = ("survey", "scores", "themes", "items", "intervals", "answers")
 _GP_SLOTS = (1, 2, 3)
 # Profile items (section A) combined per institution here (scoring combines B-D).
 _PROFILE_CODED = ("inst_type", "accreditation", "focal_point")
@@ -156,9 +164,22 @@ def _results_key(spec: dict, n_draws: int, seed) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
-def _results_cache_file(sha: str, key: str, processed_dir) -> Path:
+def _results_cache_dir(sha: str, key: str, processed_dir) -> Path:
     folder = Path(processed_dir) if processed_dir is not None else Path(config.PROCESSED_DATA_DIR)
-    return folder / _RESULTS_DIRNAME / f"{sha[:16]}-{key}.pkl"
+    return folder / _RESULTS_DIRNAME / f"{sha[:16]}-{key}"
+
+
+def _cache_identity(sha: str, key: str, spec: dict, n_draws, seed) -> dict:
+    """What a cache entry must say about itself to be used (its manifest's entries)."""
+    return {
+        "format": _RESULTS_FORMAT,
+        "content_sha256": sha,
+        "key": key,
+        "spec": spec,
+        "n_draws": int(n_draws),
+        "seed": seed,
+        "toolkit_version": toolkit_version(),
+    }
 
 
 def _institution_answers(survey: pd.DataFrame, combined: pd.DataFrame) -> pd.DataFrame:
@@ -244,22 +265,37 @@ def _compute_results(frame, spec, *, n_draws, seed, sha, key, path) -> SurveyRes
     )
 
 
-def _read_cached_results(path: Path, sha: str, key: str) -> SurveyResults | None:
+def _read_cached_results(folder: Path, identity: dict) -> tuple[SurveyResults | None, bool]:
+    """The cached results at *folder*, and whether a cache entry was there at all.
+
+    An entry that fails any check (see :func:`~nhri_capacity.common.framestore.read_frame_store`)
+    is reported and not used.
+    """
     try:
-        with open(path, "rb") as fh:
-            results = pickle.load(fh)
+        info, frames = read_frame_store(folder, expect=identity)
+        if set(frames) != set(_RESULTS_TABLES):
+            raise FrameStoreError(f"it holds the tables {sorted(frames)}, not {sorted(_RESULTS_TABLES)}")
+        if not isinstance(info.get("meta"), dict) or not isinstance(info.get("synthetic"), bool):
+            raise FrameStoreError("its manifest has no results metadata")
     except FileNotFoundError:
-        return None
-    except Exception as exc:  # noqa: BLE001 - a damaged cache is rebuilt, never fatal
-        log.warning("Rebuilding survey results cache %s: %s", path.name, exc)
-        return None
-    if (
-        not isinstance(results, SurveyResults)
-        or results.meta.get("content_sha256") != sha
-        or results.meta.get("key") != key
-    ):
-        return None
-    return results
+        return None, False
+    except FrameStoreError as exc:
+        log.warning("Rebuilding the survey results cache %s: %s", folder, exc)
+        return None, True
+    return SurveyResults(**frames, synthetic=info["synthetic"], meta=info["meta"], spec=info["spec"]), True
+
+
+def _write_cached_results(folder: Path, results: SurveyResults, identity: dict, *, replace: bool) -> None:
+    info = {
+        **identity,
+        "survey_sha256": results.meta.get("sha256"),
+        "synthetic": results.synthetic,
+        "meta": results.meta,
+    }
+    try:
+        write_frame_store(folder, {name: getattr(results, name) for name in _RESULTS_TABLES}, info, replace=replace)
+    except (OSError, FrameStoreError) as exc:  # a read-only data folder must not stop a brief
+        log.warning("Could not write the survey results cache %s: %s", folder, exc)
 
 
 def survey_results(
@@ -287,15 +323,20 @@ def survey_results(
     seed : int, default 12345
         Seed of the draws.
     processed_dir : str or Path, optional
-        Cache root; default ``config.PROCESSED_DATA_DIR``. Results are cached as
-        ``<processed_dir>/survey_results/<sha256[:16]>-<key>.pkl``, where
+        Cache root; default ``config.PROCESSED_DATA_DIR``. Results are cached in
+        the folder ``<processed_dir>/survey_results/<sha256[:16]>-<key>/``: one
+        Parquet file per table and a ``manifest.json`` (the hashes and schemas
+        of the tables, the spec, draws, seed, versions and metadata), where
         ``sha256`` is the survey file's (or, for a frame, its content's) hash and
-        ``key`` hashes the complete spec, ``n_draws``, ``seed`` and the toolkit
-        version: any change to these builds a new entry.
+        ``key`` hashes the complete spec, ``n_draws``, ``seed``, the toolkit
+        version and the cache format: any change to these builds a new entry.
+        An entry that fails a check (hash, schema, manifest) is rebuilt with a
+        warning; one that cannot be written (read-only folder) is skipped with
+        a warning.
     cache : bool, default True
-        Read and write the cache. The file is written atomically (temporary
-        file, then rename), so two processes racing to build it both succeed
-        and a reader never sees half a file.
+        Read and write the cache. The folder is written whole beside its place
+        and then renamed into it, so two processes racing to build it both
+        succeed and a reader never sees half an entry.
     refresh : bool, default False
         Recompute and rewrite the cache even when it is up to date.
 
@@ -332,9 +373,13 @@ def survey_results(
             f"survey must be a file path or a survey DataFrame, not {type(survey).__name__}"
         )
     key = _results_key(spec_dict, n_draws, seed)
-    cache_file = _results_cache_file(sha, key, processed_dir)
+    cache_dir = _results_cache_dir(sha, key, processed_dir)
+    identity = _cache_identity(sha, key, spec_dict, n_draws, seed)
+    # Replace an entry that is there but unusable (or to be refreshed); keep
+    # one another process writes meanwhile.
+    replace = refresh
     if cache and not refresh:
-        cached = _read_cached_results(cache_file, sha, key)
+        cached, replace = _read_cached_results(cache_dir, identity)
         if cached is not None:
             return cached
 
@@ -343,12 +388,7 @@ def survey_results(
         frame = read_survey(path, set_aside_invalid=True)
     results = _compute_results(frame, spec_dict, n_draws=n_draws, seed=seed, sha=sha, key=key, path=path)
     if cache:
-        try:
-            with atomic_path(cache_file) as tmp:
-                with open(tmp, "wb") as fh:
-                    pickle.dump(results, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        except OSError as exc:  # a read-only data folder must not stop a brief
-            log.warning("Could not write the survey results cache %s: %s", cache_file, exc)
+        _write_cached_results(cache_dir, results, identity, replace=replace)
     return results
 
 
