@@ -11,6 +11,7 @@ prints their message without a traceback and exits with status 2.
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -254,6 +255,10 @@ def briefs(codes, survey, countries, all_countries, jobs, out, formats, resume, 
     again with --resume to make the rest).
     """
     from .batch import BatchInterrupted, format_summary, run_batch
+
+    # papermill logs each kernel that died or failed at ERROR ("Kernel died
+    # while waiting for execute reply"); the summary reports each brief once.
+    logging.getLogger("papermill").setLevel(logging.CRITICAL)
 
     # `--countries MEX DEU` puts DEU in CODES: accept both, and commas.
     selected = [code.strip() for value in (*countries, *codes) for code in value.split(",") if code.strip()]

@@ -312,7 +312,7 @@ def test_ctrl_c_on_the_command_line_then_resume(tmp_path, survey):
             first.kill()
             first.communicate()
     assert first.returncode == 130, stderr
-    assert "Traceback" not in stderr, stderr
+    assert "Traceback" not in stderr and "Kernel died" not in stderr, stderr
     time.sleep(0.5)
     assert not [p for p in running if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert kernels_of(first.pid) == [], "kernels left running after the batch ended"
@@ -350,12 +350,24 @@ SLOW_DEU_BODY = '''\
 import os, pathlib, time
 out = pathlib.Path(out_dir)
 if country == "DEU":
+    (out / "data.json").write_text("{}")  # written before the kernel dies: must not stay
     (out.parent / "DEU.pid").write_text(str(os.getpid()))
     time.sleep(120)
 (out / "data.json").write_text('{"key_figures": {"country": "' + country + '"}}')
 for fmt in formats.split(","):
     (out / f"brief.{fmt}").write_text("<p>brief</p>")
 '''
+
+
+def test_a_failed_brief_leaves_only_its_failed_notebook(tmp_path, survey, tiny, fake):
+    """Files from the run that failed, or from an earlier complete run, must not look complete."""
+    out = tmp_path / "out"
+    kwargs = dict(survey=survey, out=out, formats="html", template=tiny, progress=False)
+    fake(MEX="ok")
+    assert batch.run_batch(["MEX"], **kwargs).exit_code == 0
+    fake(MEX="cell-raises")
+    assert batch.run_batch(["MEX"], **kwargs).exit_code == 1
+    assert sorted(p.name for p in (out / "MEX").iterdir()) == ["brief.failed.ipynb"]
 
 
 @pytest.mark.slow
@@ -387,7 +399,7 @@ def test_a_kernel_killed_mid_brief_fails_that_brief_and_the_batch_goes_on(tmp_pa
     assert deu.error.startswith(
         "The notebook kernel died (killed by signal 9, SIGKILL) while running cell 3 of 3"), deu.error
     assert result.exit_code == 1
-    assert not (out / "DEU" / ".complete.json").exists() and not (out / "DEU" / "brief.ipynb").exists()
+    assert sorted(p.name for p in (out / "DEU").iterdir()) == [".kernel.log", "brief.failed.ipynb"]
     assert deu.notebook == out / "DEU" / "brief.failed.ipynb" and deu.notebook.is_file()
     assert (out / "MEX" / ".complete.json").is_file()
     assert f"FAILED DEU: {deu.error}" in batch.format_summary(result)

@@ -11,9 +11,10 @@ see exactly what produced the brief. For each country ``<ISO3>`` the batch write
     <out>/<ISO3>/.complete.json     marker written last: the inputs of the run
     <out>/index.html                a table linking every brief, written last
 
-and, when a brief fails, ``<out>/<ISO3>/brief.failed.ipynb`` (the notebook with
-its error) instead of the marker, and ``<out>/<ISO3>/.kernel.log`` (what the
-kernel process itself printed: ipykernel's log, C-level warnings).
+and, when a brief fails, only ``<out>/<ISO3>/brief.failed.ipynb`` (the notebook
+with its error) and ``<out>/<ISO3>/.kernel.log`` (what the kernel process itself
+printed: ipykernel's log, C-level warnings): what it wrote under the names
+above, or an earlier run left there, is removed, so nothing looks complete.
 
 How a batch runs
 ----------------

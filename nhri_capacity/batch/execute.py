@@ -3,8 +3,8 @@
 papermill writes the executed notebook to a hidden temporary name, renamed
 ``brief.ipynb`` (flushed to disk first) only when every cell has run without
 error; the notebook's last cell writes the brief files, and ``.complete.json``
-is written last. A failed run keeps its notebook as ``brief.failed.ipynb`` and
-its kernel log, and its error becomes one line (:func:`error_line`) for the
+is written last. A failed run keeps only its notebook, as ``brief.failed.ipynb``,
+and its kernel log (nothing under a final name), and its error becomes one line (:func:`error_line`) for the
 summary and index; a kernel that died says how it ended and in which cell.
 A brief stopped part-way (Ctrl-C, a full disk) leaves nothing that looks
 complete (:func:`~nhri_capacity.batch.markers.discard_unfinished`).
@@ -257,6 +257,7 @@ def execute_brief(plan: Plan, iso3: str) -> BriefOutcome:
             missing = [name for name in expected_files(plan.formats) if name not in files]
             if missing:
                 replace_durably(folder / NOTEBOOK_NAME, folder / FAILED_NOTEBOOK_NAME)
+                discard_unfinished(folder, keep_log=True)
                 return BriefOutcome(
                     iso3, "failed", folder, notebook=folder / FAILED_NOTEBOOK_NAME, attempts=attempts,
                     error=f"The notebook ran but did not write {', '.join(missing)}",
@@ -292,6 +293,8 @@ def _failed(iso3, folder: Path, tmp: Path, error: str, attempts: int, started: f
     notebook = None
     if tmp.exists():
         notebook = replace_durably(tmp, folder / FAILED_NOTEBOOK_NAME)
+    # What the notebook wrote before it failed (or an earlier run's brief) must not look complete.
+    discard_unfinished(folder, keep_log=True)
     log.info("%s: brief failed: %s", iso3, error)
     return BriefOutcome(
         iso3, "failed", folder, notebook=notebook, error=error, attempts=attempts,

@@ -134,13 +134,14 @@ def write_marker(folder: Path, *, inputs: dict, files: dict, started: float, ker
     return atomic_write_text(folder / MARKER_NAME, json.dumps(marker, indent=2) + "\n")
 
 
-def discard_unfinished(folder: Path) -> None:
-    """Remove what a brief stopped part-way left in *folder*, so nothing there looks complete.
+def discard_unfinished(folder: Path, *, keep_log: bool = False) -> None:
+    """Remove what a brief stopped part-way, or failed, left in *folder*, so nothing there looks complete.
 
     Its files under their final names (notebook, ``data.json``, HTML, PDF,
     figures: possibly a mix of this run and an earlier one), the temporary
-    files of writes cut short, its marker and kernel log; the folder itself
-    when that empties it. A failed notebook of an earlier run is kept.
+    files of writes cut short, its marker and (unless *keep_log*) its kernel
+    log; the folder itself when that empties it. The failed notebook
+    (``brief.failed.ipynb``) is kept.
 
     Examples
     --------
@@ -153,7 +154,7 @@ def discard_unfinished(folder: Path) -> None:
     >>> folder.exists()
     False
     """
-    for name in (*expected_files(BRIEF_FORMATS), MARKER_NAME, KERNEL_LOG_NAME):
+    for name in (*expected_files(BRIEF_FORMATS), MARKER_NAME, *(() if keep_log else (KERNEL_LOG_NAME,))):
         (folder / name).unlink(missing_ok=True)
     # Temporary names: papermill's draft notebook (.brief.<id>.ipynb) and
     # atomic writes cut short (.brief.<id>.html, .data.<id>.json).
