@@ -11,6 +11,7 @@ prints their message without a traceback and exits with status 2.
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -247,19 +248,30 @@ def briefs(codes, survey, countries, all_countries, jobs, out, formats, resume, 
 
     Each brief goes to OUT/<ISO3>/ (brief.html, brief.pdf, figures/, data.json
     and the executed notebook brief.ipynb); OUT/index.html links them all.
-    Countries are checked before any notebook runs. Exits 0 when every brief
-    was made, 1 when any failed (the others are still made), 2 for bad options.
+    Countries and the output folder are checked before any notebook runs.
+    Exits 0 when every brief was made, 1 when any failed (the others are
+    still made), 2 for bad options, an unusable or full output folder, or one
+    another batch is using, 130 on Ctrl-C (finished briefs are kept; run
+    again with --resume to make the rest).
     """
-    from .batch import format_summary, run_batch
+    from .batch import BatchInterrupted, format_summary, run_batch
+
+    # papermill logs each kernel that died or failed at ERROR ("Kernel died
+    # while waiting for execute reply"); the summary reports each brief once.
+    logging.getLogger("papermill").setLevel(logging.CRITICAL)
 
     # `--countries MEX DEU` puts DEU in CODES: accept both, and commas.
     selected = [code.strip() for value in (*countries, *codes) for code in value.split(",") if code.strip()]
     if all_countries and selected:
         raise click.UsageError("Give either --all or country codes, not both.")
-    result = run_batch(
-        selected or None, survey=survey, out=out, jobs=jobs, formats=formats,
-        resume=resume, year=year, n_draws=draws, progress=not no_progress,
-    )
+    try:
+        result = run_batch(
+            selected or None, survey=survey, out=out, jobs=jobs, formats=formats,
+            resume=resume, year=year, n_draws=draws, progress=not no_progress,
+        )
+    except BatchInterrupted as stopped:
+        click.echo(format_summary(stopped.result))
+        sys.exit(stopped.result.exit_code)
     click.echo(format_summary(result))
     sys.exit(result.exit_code)
 

@@ -13,6 +13,8 @@ __all__ = [
     "OutputFormatError",
     "SpecError",
     "BriefParameterError",
+    "OutputFolderError",
+    "OutputFolderBusyError",
 ]
 
 
@@ -70,3 +72,11 @@ class SpecError(NHRICapacityError):
 
 class BriefParameterError(NHRICapacityError):
     """A country brief was asked for with parameters that cannot be used."""
+
+
+class OutputFolderError(NHRICapacityError):
+    """An output folder cannot be created or written: missing parent, read-only, full disk."""
+
+
+class OutputFolderBusyError(OutputFolderError):
+    """Another batch of briefs is writing to the same output folder."""

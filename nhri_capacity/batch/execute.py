@@ -1,27 +1,47 @@
 """Running one brief: the template executed with papermill for one validated country.
 
 papermill writes the executed notebook to a hidden temporary name, renamed
-``brief.ipynb`` only when every cell has run without error; the notebook's
-last cell writes the brief files, and ``.complete.json`` is written last. A
-failed run keeps its notebook as ``brief.failed.ipynb`` and its kernel log,
-and its error becomes one line (:func:`error_line`) for the summary and index.
+``brief.ipynb`` (flushed to disk first) only when every cell has run without
+error; the notebook's last cell writes the brief files, and ``.complete.json``
+is written last. A failed run keeps only its notebook, as ``brief.failed.ipynb``,
+and its kernel log (nothing under a final name), and its error becomes one line (:func:`error_line`) for the
+summary and index; a kernel that died says how it ended and in which cell.
+A brief stopped part-way (Ctrl-C, a full disk) leaves nothing that looks
+complete (:func:`~nhri_capacity.batch.markers.discard_unfinished`).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import random
 import re
+import signal
 import time
 import traceback
 import uuid
 from pathlib import Path
 
+from ..common.io import replace_durably
 from ..errors import BriefParameterError
-from .kernel import START_TIMEOUT, kernel_config, kernel_manager_class, kernel_never_started
-from .markers import expected_files, output_files, write_marker
-from .outcome import FAILED_NOTEBOOK_NAME, KERNEL_LOG_NAME, MARKER_NAME, NOTEBOOK_NAME, BriefOutcome
+from .folder import disk_error
+from .kernel import (
+    KERNELS,
+    START_TIMEOUT,
+    describe_exit,
+    kernel_config,
+    kernel_manager_class,
+    kernel_never_started,
+)
+from .markers import discard_unfinished, expected_files, output_files, write_marker
+from .outcome import (
+    FAILED_NOTEBOOK_NAME,
+    KERNEL_LOG_NAME,
+    MARKER_NAME,
+    NOT_STARTED,
+    NOTEBOOK_NAME,
+    STOPPED_RUNNING,
+    BriefOutcome,
+)
 from .plan import ISO3, Plan, country_dir
 
 __all__ = ["execute_brief", "error_line"]
@@ -99,20 +119,58 @@ def _papermill_path(path: Path) -> str:
     return str(path).replace("{", "{{").replace("}", "}}")
 
 
+def _running_cell(path: Path) -> str | None:
+    """"cell N of M": the last cell papermill started in a saved notebook (1-based, every cell counted)."""
+    try:
+        import nbformat
+
+        nb = nbformat.read(str(path), as_version=4)
+    except Exception:  # noqa: BLE001 - best effort only
+        return None
+    started = [i for i, c in enumerate(nb.cells) if (c.get("metadata", {}).get("papermill") or {}).get("start_time")]
+    return f"cell {started[-1] + 1} of {len(nb.cells)}" if started else None
+
+
+def _kernel_died(exit_status: int | None, tmp: Path) -> str:
+    """The error line of a brief whose kernel died while a cell ran."""
+    cell = _running_cell(tmp)
+    line = f"The notebook kernel died ({describe_exit(exit_status)})" + (f" while running {cell}" if cell else "")
+    if exit_status == -signal.SIGKILL:
+        line += "; SIGKILL often means the computer ran out of memory (try fewer --jobs)"
+    return line
+
+
+def _stop_if_disk_full(error, plan: Plan, iso3: str, folder: Path) -> None:
+    """Raise the batch-stopping error when *error* is a full or read-only disk
+    (no other brief could be written either), removing this brief's partial files."""
+    fatal = disk_error(
+        error, plan.out, action=f"write the brief for {iso3} to",
+        then=" with --resume (briefs already finished are kept)",
+    )
+    if fatal is not None:
+        discard_unfinished(folder)
+        raise fatal from None
+
+
 def execute_brief(plan: Plan, iso3: str) -> BriefOutcome:
     """Run the plan's template for one validated country into ``<out>/<ISO3>/``.
 
     A kernel that fails to start is retried up to ``plan.retries`` times; a
     cell that raises is not. Failures inside the notebook do not raise: they
-    come back as a ``"failed"`` outcome with the error's line.
+    come back as a ``"failed"`` outcome with the error's line. When
+    ``plan.stop`` is set (Ctrl-C) the brief's kernel is killed and it comes
+    back ``"interrupted"``, with nothing left that looks complete.
+
+    Raises
+    ------
+    OutputFolderError
+        When the disk is full or read-only: no other brief can be written
+        either, so the batch stops (this brief's partial files are removed).
     """
     import papermill
 
     started = time.monotonic()
     folder = country_dir(plan.out, iso3)
-    folder.mkdir(parents=True, exist_ok=True)
-    # A marker from an earlier run must not survive a run that fails.
-    (folder / MARKER_NAME).unlink(missing_ok=True)
     parameters = {
         "country": iso3,
         "survey": str(plan.survey.path),
@@ -127,13 +185,34 @@ def execute_brief(plan: Plan, iso3: str) -> BriefOutcome:
     ):
         raise BriefParameterError(f"Refusing notebook parameters {parameters!r}")
 
+    if plan.stop.is_set():  # stopped before this brief began: its folder is left as it was
+        return BriefOutcome(iso3, "interrupted", folder, error=NOT_STARTED)
+
+    def interrupted(attempts: int) -> BriefOutcome:
+        discard_unfinished(folder)
+        return BriefOutcome(
+            iso3, "interrupted", folder, attempts=attempts, error=STOPPED_RUNNING,
+            seconds=time.monotonic() - started,
+        )
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        # A marker from an earlier run must not survive a run that fails.
+        (folder / MARKER_NAME).unlink(missing_ok=True)
+    except OSError as exc:
+        _stop_if_disk_full(exc, plan, iso3, folder)
+        raise
+
     attempts = 0
     since = time.time() - 2.0  # coarse file-system timestamps
     kernel_log = folder / KERNEL_LOG_NAME
     kernel_log.unlink(missing_ok=True)
     while True:
+        if plan.stop.is_set():
+            return interrupted(attempts)
         attempts += 1
         tmp = folder / f".brief.{uuid.uuid4().hex[:12]}.ipynb"
+        KERNELS.expect(str(kernel_log), plan.stop)
         try:
             try:
                 nb = papermill.execute_notebook(
@@ -153,39 +232,57 @@ def execute_brief(plan: Plan, iso3: str) -> BriefOutcome:
                     kernel_manager_class=kernel_manager_class(),
                 )
             except Exception as exc:  # noqa: BLE001 - every failure becomes an outcome
+                exit_status = KERNELS.finished(str(kernel_log))
+                if plan.stop.is_set():
+                    return interrupted(attempts)
+                _stop_if_disk_full(exc, plan, iso3, folder)
                 if attempts <= plan.retries and kernel_never_started(exc, tmp):
                     log.info("%s: kernel did not start (%s); retrying", iso3, error_line(exc))
                     tmp.unlink(missing_ok=True)
                     time.sleep(min(5.0, 0.5 * 2 ** (attempts - 1)) + random.uniform(0, 0.5))
                     continue
                 error = error_line(exc)
-                if getattr(exc, "ename", None) == "CellExecutionError" and not getattr(exc, "evalue", ""):
+                if type(exc).__name__ == "DeadKernelError":
+                    error = _kernel_died(exit_status, tmp)
+                elif getattr(exc, "ename", None) == "CellExecutionError" and not getattr(exc, "evalue", ""):
                     error = _error_in_saved_notebook(tmp) or error
+                _stop_if_disk_full(error, plan, iso3, folder)  # raised inside the notebook
                 return _failed(iso3, folder, tmp, error, attempts, started)
 
             errors = _notebook_errors(nb)
             if errors:
                 return _failed(iso3, folder, tmp, errors[0], attempts, started)
-            os.replace(tmp, folder / NOTEBOOK_NAME)
-        except BaseException:  # interrupted: leave no temporary notebook behind
-            tmp.unlink(missing_ok=True)
-            raise
-        files = output_files(folder, since)
-        missing = [name for name in expected_files(plan.formats) if name not in files]
-        if missing:
-            os.replace(folder / NOTEBOOK_NAME, folder / FAILED_NOTEBOOK_NAME)
-            return BriefOutcome(
-                iso3, "failed", folder, notebook=folder / FAILED_NOTEBOOK_NAME, attempts=attempts,
-                error=f"The notebook ran but did not write {', '.join(missing)}",
-                seconds=time.monotonic() - started,
+            replace_durably(tmp, folder / NOTEBOOK_NAME)
+            files = output_files(folder, since)
+            missing = [name for name in expected_files(plan.formats) if name not in files]
+            if missing:
+                replace_durably(folder / NOTEBOOK_NAME, folder / FAILED_NOTEBOOK_NAME)
+                discard_unfinished(folder, keep_log=True)
+                return BriefOutcome(
+                    iso3, "failed", folder, notebook=folder / FAILED_NOTEBOOK_NAME, attempts=attempts,
+                    error=f"The notebook ran but did not write {', '.join(missing)}",
+                    seconds=time.monotonic() - started,
+                )
+            (folder / FAILED_NOTEBOOK_NAME).unlink(missing_ok=True)
+            kernel_log.unlink(missing_ok=True)
+            # Written last: its presence means every file above is complete.
+            write_marker(
+                folder, inputs=plan.inputs(iso3), files=files, started=started,
+                kernel_name=plan.kernel_name, attempts=attempts,
             )
-        (folder / FAILED_NOTEBOOK_NAME).unlink(missing_ok=True)
-        kernel_log.unlink(missing_ok=True)
-        # Written last: its presence means every file above is complete.
-        write_marker(
-            folder, inputs=plan.inputs(iso3), files=files, started=started,
-            kernel_name=plan.kernel_name, attempts=attempts,
-        )
+        except OSError as exc:  # the batch's own writes: the notebook's rename, the marker
+            tmp.unlink(missing_ok=True)
+            _stop_if_disk_full(exc, plan, iso3, folder)
+            raise
+        except BaseException as exc:  # leave no temporary notebook behind
+            tmp.unlink(missing_ok=True)
+            if isinstance(exc, KeyboardInterrupt):  # run_brief, in the main thread
+                plan.stop.set()
+                KERNELS.stop(plan.stop)
+                discard_unfinished(folder)
+            raise
+        finally:
+            KERNELS.finished(str(kernel_log))
         return BriefOutcome(
             iso3, "done", folder, notebook=folder / NOTEBOOK_NAME, files=files,
             attempts=attempts, seconds=time.monotonic() - started,
@@ -195,8 +292,9 @@ def execute_brief(plan: Plan, iso3: str) -> BriefOutcome:
 def _failed(iso3, folder: Path, tmp: Path, error: str, attempts: int, started: float) -> BriefOutcome:
     notebook = None
     if tmp.exists():
-        notebook = folder / FAILED_NOTEBOOK_NAME
-        os.replace(tmp, notebook)
+        notebook = replace_durably(tmp, folder / FAILED_NOTEBOOK_NAME)
+    # What the notebook wrote before it failed (or an earlier run's brief) must not look complete.
+    discard_unfinished(folder, keep_log=True)
     log.info("%s: brief failed: %s", iso3, error)
     return BriefOutcome(
         iso3, "failed", folder, notebook=notebook, error=error, attempts=attempts,

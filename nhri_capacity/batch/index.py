@@ -63,8 +63,8 @@ def render_index(result: BatchResult) -> str:
         filters={**FILTERS, "format_as": _format_as},
         columns=KEY_FIGURES,
         rows=[_row(o) for o in result.outcomes if o.ok],
-        failed=[_failure(o, Path(result.out)) for o in result.failed],
-        n_briefs=len(result.outcomes) - len(result.failed),
+        failed=[_failure(o, Path(result.out)) for o in result.outcomes if not o.ok],
+        n_briefs=sum(o.ok for o in result.outcomes),
         generated=utc_now_iso(),
         version=toolkit_version(),
         survey_name=result.survey.name if result.survey else None,
@@ -77,7 +77,8 @@ def write_index(result: BatchResult) -> Path:
     """Write ``<out>/index.html`` atomically: a self-contained table of the briefs.
 
     Each completed brief is a row with relative links to its files and its
-    key figures read from its ``data.json``; failed briefs are listed with
-    their error line. All text is HTML-escaped.
+    key figures read from its ``data.json``; failed briefs, and those an
+    interrupted batch did not finish, are listed with their error line. All
+    text is HTML-escaped.
     """
     return atomic_write_text(Path(result.out) / INDEX_NAME, render_index(result))

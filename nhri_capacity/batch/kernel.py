@@ -15,6 +15,11 @@ Each kernel sends its process's own output (ipykernel's log, C-level
 warnings) to ``<out>/<ISO3>/.kernel.log`` (:func:`kernel_manager_class`), and
 a kernel that fails to *start* is told apart from a cell that raises
 (:func:`kernel_never_started`): only the first is worth a retry.
+
+Every kernel process a brief starts is recorded in :data:`KERNELS`, by
+brief: an interrupted batch stops its kernels there (a kernel runs in its own
+session, so Ctrl-C in the terminal does not reach it), and a brief whose
+kernel died learns how it ended (:func:`describe_exit`).
 """
 
 from __future__ import annotations
@@ -22,12 +27,14 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from ..errors import BriefParameterError
 
-__all__ = ["resolve_kernel_name", "KERNEL_CANDIDATES"]
+__all__ = ["resolve_kernel_name", "KERNEL_CANDIDATES", "KERNELS", "KernelProcesses", "describe_exit"]
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +124,95 @@ def kernel_never_started(exc: BaseException, nb_path: Path) -> bool:
     )
 
 
+class KernelProcesses:
+    """The kernel processes started for briefs in this process, one per brief at a time.
+
+    A brief is known by a key (its kernel log path). :meth:`expect` is
+    called before its kernel starts, with the batch's stop event; the kernel
+    manager reports the process with :meth:`started`; :meth:`stop` kills the
+    kernels of one batch, and a kernel reported after its batch was told to
+    stop is killed at once, so none outlives an interrupted batch.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._entries: dict[str, list] = {}  # key -> [stop event, process or None]
+
+    def expect(self, key: str, stop: threading.Event) -> None:
+        """A kernel is about to be started for *key*, by a batch stopped with *stop*."""
+        with self._lock:
+            self._entries[key] = [stop, None]
+
+    def started(self, key: str, process) -> None:
+        """The kernel process of *key* was launched (a ``subprocess.Popen``)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                entry[1] = process
+        if entry is not None and entry[0].is_set():
+            _kill(process)
+
+    def finished(self, key: str) -> int | None:
+        """Forget *key*'s kernel and return its exit status (negative: the signal
+        that killed it); None when no kernel was started or it still runs."""
+        with self._lock:
+            entry = self._entries.pop(key, None)
+        process = entry[1] if entry else None
+        if process is None:
+            return None
+        try:
+            return process.wait(timeout=5)
+        except Exception:  # noqa: BLE001 - still running, or reaped elsewhere
+            return process.returncode
+
+    def stop(self, stop: threading.Event) -> int:
+        """Kill the running kernels of the briefs expected with the event *stop*
+        (one batch's); return how many were running. Set *stop* first, so that a
+        kernel launched meanwhile is killed as it is reported."""
+        with self._lock:
+            processes = [process for event, process in self._entries.values() if event is stop and process]
+        return sum(_kill(process) for process in processes)
+
+
+def _kill(process) -> bool:
+    """Kill a kernel process and its process group (it is a session leader); True if it ran."""
+    if process.poll() is not None:
+        return False
+    try:
+        if hasattr(os, "killpg") and os.getpgid(process.pid) == process.pid:
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.kill()
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+#: The kernels of every brief running in this process.
+KERNELS = KernelProcesses()
+
+
+def describe_exit(status: int | None) -> str:
+    """How a kernel process ended, in words.
+
+    Examples
+    --------
+    >>> describe_exit(-9)
+    'killed by signal 9, SIGKILL'
+    >>> describe_exit(1)
+    'exited with status 1'
+    """
+    if status is None:
+        return "ended for an unknown reason"
+    if status < 0:
+        try:
+            name = signal.Signals(-status).name
+        except ValueError:
+            return f"killed by signal {-status}"
+        return f"killed by signal {-status}, {name}"
+    return f"exited with status {status}"
+
+
 @functools.lru_cache(maxsize=1)
 def kernel_manager_class():
     """An AsyncKernelManager that sends the kernel process's own output to a file.
@@ -125,7 +221,8 @@ def kernel_manager_class():
     reaches the process's stdout/stderr is ipykernel's log ("KeyboardInterrupt
     caught in kernel" when it is shut down, ...) and C-level messages. In a
     batch of many kernels that would garble the progress bar, so it goes to
-    ``<out>/<ISO3>/.kernel.log`` instead (kept when the brief fails).
+    ``<out>/<ISO3>/.kernel.log`` instead (kept when the brief fails). The
+    process is reported to :data:`KERNELS` under that path.
     """
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import Unicode
@@ -138,7 +235,12 @@ def kernel_manager_class():
                 return await super()._async_launch_kernel(kernel_cmd, **kw)
             with open(self.log_path, "ab") as sink:  # the child keeps its own copy
                 kw["stdout"] = kw["stderr"] = sink
-                return await super()._async_launch_kernel(kernel_cmd, **kw)
+                try:
+                    return await super()._async_launch_kernel(kernel_cmd, **kw)
+                finally:
+                    process = getattr(self.provisioner, "process", None)
+                    if process is not None:
+                        KERNELS.started(self.log_path, process)
 
     return BriefKernelManager
 

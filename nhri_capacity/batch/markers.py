@@ -9,18 +9,21 @@ later run can tell a complete, up-to-date brief from a stale or damaged one.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
+import shutil
 import time
 from pathlib import Path
 
 from ..common.clock import utc_now_iso
 from ..common.io import atomic_write_text, sha256_file
 from ..common.version import toolkit_version
-from .outcome import DATA_NAME, FAILED_NOTEBOOK_NAME, MARKER_NAME, NOTEBOOK_NAME, BriefOutcome
+from ..render import BRIEF_FORMATS
+from .outcome import DATA_NAME, FAILED_NOTEBOOK_NAME, KERNEL_LOG_NAME, MARKER_NAME, NOTEBOOK_NAME, BriefOutcome
 
-__all__ = ["marker_inputs", "complete_outcome", "write_marker", "package_sha256"]
+__all__ = ["marker_inputs", "complete_outcome", "write_marker", "package_sha256", "discard_unfinished"]
 
 #: The whole toolkit package (``nhri_capacity/``), not only this sub-package:
 #: code, rules and templates anywhere in it shape a brief.
@@ -129,3 +132,36 @@ def write_marker(folder: Path, *, inputs: dict, files: dict, started: float, ker
         "attempts": attempts,
     }
     return atomic_write_text(folder / MARKER_NAME, json.dumps(marker, indent=2) + "\n")
+
+
+def discard_unfinished(folder: Path, *, keep_log: bool = False) -> None:
+    """Remove what a brief stopped part-way, or failed, left in *folder*, so nothing there looks complete.
+
+    Its files under their final names (notebook, ``data.json``, HTML, PDF,
+    figures: possibly a mix of this run and an earlier one), the temporary
+    files of writes cut short, its marker and (unless *keep_log*) its kernel
+    log; the folder itself when that empties it. The failed notebook
+    (``brief.failed.ipynb``) is kept.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp()) / "MEX"
+    >>> (folder / "figures").mkdir(parents=True)
+    >>> for name in ["data.json", "brief.html", ".brief.1f2e.ipynb", "figures/capacity.png"]:
+    ...     _ = (folder / name).write_text("part")
+    >>> discard_unfinished(folder)
+    >>> folder.exists()
+    False
+    """
+    for name in (*expected_files(BRIEF_FORMATS), MARKER_NAME, *(() if keep_log else (KERNEL_LOG_NAME,))):
+        (folder / name).unlink(missing_ok=True)
+    # Temporary names: papermill's draft notebook (.brief.<id>.ipynb) and
+    # atomic writes cut short (.brief.<id>.html, .data.<id>.json).
+    for pattern in (".brief.*", ".data.*"):
+        for path in folder.glob(pattern):
+            path.unlink(missing_ok=True)
+    # The notebook writes its figures into figures/ (render.write_brief_files).
+    shutil.rmtree(folder / "figures", ignore_errors=True)
+    with contextlib.suppress(OSError):
+        folder.rmdir()  # only when nothing else is left

@@ -1,5 +1,6 @@
-"""What a batch returns: one :class:`BriefOutcome` per country in a :class:`BatchResult`,
-and the names of the files a brief's folder holds.
+"""What a batch returns: one :class:`BriefOutcome` per country in a :class:`BatchResult`
+(or, when it was interrupted, in a :class:`BatchInterrupted`), and the names of the
+files a brief's folder holds.
 """
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["BriefOutcome", "BatchResult"]
+__all__ = ["BriefOutcome", "BatchResult", "BatchInterrupted"]
 
 NOTEBOOK_NAME = "brief.ipynb"
 FAILED_NOTEBOOK_NAME = "brief.failed.ipynb"
@@ -15,6 +16,10 @@ MARKER_NAME = ".complete.json"
 KERNEL_LOG_NAME = ".kernel.log"
 DATA_NAME = "data.json"
 INDEX_NAME = "index.html"
+
+# The error line of an interrupted brief.
+STOPPED_RUNNING = "stopped while running (interrupted)"
+NOT_STARTED = "not started (interrupted)"
 
 
 @dataclass
@@ -26,8 +31,9 @@ class BriefOutcome:
     country : str
         ISO3 code.
     status : str
-        ``"done"`` (executed now), ``"skipped"`` (up to date, resume) or
-        ``"failed"``.
+        ``"done"`` (executed now), ``"skipped"`` (up to date, resume),
+        ``"failed"``, or ``"interrupted"`` (the batch was stopped before this
+        brief finished; nothing of it is left that looks complete).
     directory : Path
         ``<out>/<ISO3>``.
     notebook : Path or None
@@ -38,7 +44,8 @@ class BriefOutcome:
         Output files written (relative path -> absolute Path), excluding the
         marker.
     error : str or None
-        One line, ``ExceptionName: message``, when the brief failed.
+        One line, ``ExceptionName: message``, when the brief failed (for an
+        interrupted brief, whether it was running or not started).
     attempts : int
         Kernel starts tried (0 when skipped).
     seconds : float
@@ -96,8 +103,36 @@ class BatchResult:
         return [o for o in self.outcomes if o.status == "failed"]
 
     @property
+    def interrupted(self) -> list:
+        """Briefs not finished because the batch was stopped (Ctrl-C)."""
+        return [o for o in self.outcomes if o.status == "interrupted"]
+
+    @property
     def exit_code(self) -> int:
-        """0 when every brief is done or up to date, 1 when any failed."""
+        """0 when every brief is done or up to date, 1 when any failed, 130
+        (as for Ctrl-C) when the batch was interrupted."""
+        if self.interrupted:
+            return 130
         return 1 if self.failed else 0
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a batch: its kernels are stopped, and :attr:`result` says
+    which briefs finished (they are kept) and which did not (nothing of them
+    looks complete); ``resume=True`` makes the rest.
+
+    A :class:`KeyboardInterrupt`, so code that does not look for it still stops.
+
+    Examples
+    --------
+    >>> result = BatchResult([BriefOutcome("MEX", "interrupted", Path("MEX"))], out=Path("."),
+    ...                      index=None, seconds=1.0)
+    >>> BatchInterrupted(result).result.exit_code
+    130
+    """
+
+    def __init__(self, result: BatchResult):
+        super().__init__(f"Batch interrupted: {len(result.interrupted)} briefs not finished")
+        self.result = result
 
 

@@ -1,7 +1,8 @@
 """The plan of a batch: every input checked before any kernel starts, and the survey read once.
 
-:func:`make_plan` resolves and checks the template, output folder, formats,
-year, draws, kernel and limits, then learns what the batch needs from the
+:func:`open_plan` resolves and checks the template, output folder, formats,
+year, draws, kernel and limits, claims the output folder (see
+:mod:`~nhri_capacity.batch.folder`), then learns what the batch needs from the
 survey with one call to :func:`nhri_capacity.brief.survey_results` (which
 hashes the file, and reads and scores it only when its results are not
 cached yet). The :class:`SurveyFacts` it keeps (path, SHA-256, synthetic
@@ -12,8 +13,10 @@ hashed again in this process; the kernels then load the cached results.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import config
@@ -24,6 +27,7 @@ from ..errors import BriefParameterError
 from ..reference import to_iso3
 from ..render import check_formats
 from ..survey import READ_FORMATS
+from .folder import claim_output_folder
 from .kernel import resolve_kernel_name
 from .markers import marker_inputs
 
@@ -265,7 +269,7 @@ def country_dir(out: Path, iso3: str) -> Path:
 # --------------------------------------------------------------------------- #
 @dataclass
 class Plan:
-    """Validated, resolved inputs shared by every brief of a run."""
+    """Validated, resolved inputs shared by every brief of a run, and its stop signal."""
 
     survey: SurveyFacts
     template: Path
@@ -277,6 +281,9 @@ class Plan:
     kernel_name: str
     retries: int
     timeout: int | None
+    #: Set when the run must stop (Ctrl-C, a full disk): no brief starts a
+    #: kernel any more, and running kernels are killed.
+    stop: threading.Event = field(default_factory=threading.Event)
 
     def inputs(self, iso3: str) -> dict:
         """What one brief depends on (recorded in its marker)."""
@@ -286,13 +293,21 @@ class Plan:
         )
 
 
-def make_plan(*, survey, out, formats, year, n_draws, template, kernel_name, retries, timeout) -> Plan:
-    """Check every input, cheapest first, then read the survey (once).
+@contextlib.contextmanager
+def open_plan(*, survey, out, formats, year, n_draws, template, kernel_name, retries, timeout):
+    """Check every input, cheapest first, claim the output folder, then read the survey (once).
+
+    The output folder is claimed (created, probed, locked:
+    :func:`~nhri_capacity.batch.folder.claim_output_folder`) before the
+    survey is read, so a folder that cannot be used, or that another batch
+    is using, is refused at once. It is released when the block ends.
 
     Raises
     ------
     BriefParameterError
         For any invalid input, before the survey is scored.
+    OutputFolderError
+        When the output folder cannot be created or written, or is busy.
     """
     survey_path = resolve_survey(survey)
     template = _resolve_template(template)
@@ -303,15 +318,16 @@ def make_plan(*, survey, out, formats, year, n_draws, template, kernel_name, ret
     kernel_name = resolve_kernel_name(kernel_name)
     retries = check_int(retries, "retries", minimum=0, maximum=10)
     timeout = None if timeout is None else check_int(timeout, "timeout", minimum=1)
-    return Plan(
-        survey=survey_facts(survey_path, n_draws=n_draws),
-        template=template,
-        template_sha=sha256_file(template),
-        out=out,
-        formats=formats,
-        year=year,
-        n_draws=n_draws,
-        kernel_name=kernel_name,
-        retries=retries,
-        timeout=timeout,
-    )
+    with claim_output_folder(out):
+        yield Plan(
+            survey=survey_facts(survey_path, n_draws=n_draws),
+            template=template,
+            template_sha=sha256_file(template),
+            out=out,
+            formats=formats,
+            year=year,
+            n_draws=n_draws,
+            kernel_name=kernel_name,
+            retries=retries,
+            timeout=timeout,
+        )

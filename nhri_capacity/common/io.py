@@ -21,7 +21,10 @@ from pathlib import Path
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
-__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "fsync_path", "sha256_file", "digest_file"]
+__all__ = [
+    "atomic_path", "atomic_write_bytes", "atomic_write_text", "replace_durably", "fsync_path", "sha256_file",
+    "digest_file",
+]
 
 
 @contextlib.contextmanager
@@ -43,12 +46,29 @@ def atomic_path(target, *, suffix=None):
     os.chmod(tmp, 0o666 & ~_UMASK)
     try:
         yield tmp
-        fsync_path(tmp)
-        os.replace(tmp, target)
-        fsync_path(target.parent)
+        replace_durably(tmp, target)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def replace_durably(source, target) -> Path:
+    """Rename the finished file *source* onto *target*, durably: flush the
+    file, rename it, flush the folder (for files another program wrote, such
+    as the notebooks papermill saves, which :func:`atomic_path` cannot wrap).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / ".draft").write_text("done")
+    >>> replace_durably(folder / ".draft", folder / "final.txt").read_text()
+    'done'
+    """
+    fsync_path(source)
+    os.replace(source, target)
+    fsync_path(Path(target).parent)
+    return Path(target)
 
 
 def fsync_path(path) -> None:
