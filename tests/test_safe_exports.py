@@ -319,3 +319,23 @@ def test_any_text_survives_write_survey_and_read_survey(planted_survey, tmp_path
         path = nc.write_survey(survey, folder / f"s{suffix}")
         (check_csv if suffix == ".csv" else check_xlsx)(path, [])
         assert _texts(nc.read_survey(path)["support_needed"]) == expected, suffix
+
+
+def test_control_characters_do_not_stop_an_xlsx_export(tmp_path):
+    """XLSX cannot hold most control characters; they become U+FFFD instead of crashing the export."""
+    import openpyxl
+
+    from nhri_capacity import read_survey, write_survey
+    from nhri_capacity.common.spreadsheet import write_xlsx
+
+    frame = pd.DataFrame({"name": ["Hotline\x01 24/7", "ok"], "score": [1.0, -2.0]})
+    path = tmp_path / "t.xlsx"
+    write_xlsx({"scores": frame}, path)
+    rows = [[c.value for c in row] for row in openpyxl.load_workbook(path)["scores"].iter_rows(min_row=2)]
+    assert rows == [["Hotline\ufffd 24/7", 1], ["ok", -2]]
+
+    survey = read_survey(config.SAMPLE_SURVEY)
+    survey.loc[0, "inst_name"] = "Commission\x02 nationale"
+    again = read_survey(write_survey(survey, tmp_path / "survey.xlsx"))
+    assert again.loc[0, "inst_name"] == "Commission\ufffd nationale"
+    assert again.loc[1:, "inst_name"].tolist() == survey.loc[1:, "inst_name"].tolist()

@@ -25,6 +25,8 @@ that the XLSForm's expressions and neutralised text are never formulas.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 __all__ = [
@@ -36,6 +38,8 @@ __all__ = [
     "CSV_LINE_END",
     "write_csv",
     "write_xlsx",
+    "xlsx_text",
+    "XLSX_FORBIDDEN",
 ]
 
 #: First characters that make a spreadsheet read a cell as a formula.
@@ -112,6 +116,26 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: Characters an XLSX file cannot hold (XML 1.0 forbids these control characters);
+#: openpyxl refuses a cell that contains one.
+XLSX_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xlsx_text(value):
+    """Text an XLSX cell can hold: forbidden control characters become U+FFFD (the replacement mark).
+
+    They are invisible in any case; a CSV export keeps them as they are.
+
+    Examples
+    --------
+    >>> xlsx_text("Hotline\x01 24/7"), xlsx_text(3)
+    ('Hotline\ufffd 24/7', 3)
+    """
+    if isinstance(value, str):
+        return XLSX_FORBIDDEN.sub("\ufffd", value)
+    return value
+
+
 def keep_text(sheet) -> None:
     """Store every cell of an :mod:`openpyxl` worksheet that would be a formula as text.
 
@@ -177,5 +201,9 @@ def write_xlsx(sheets: dict, target) -> None:
     """
     with pd.ExcelWriter(target, engine="openpyxl") as writer:
         for name, frame in sheets.items():
-            neutralise_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)
+            safe = neutralise_frame(frame)
+            for position in range(safe.shape[1]):
+                if safe.dtypes.iloc[position] == object or isinstance(safe.dtypes.iloc[position], pd.StringDtype):
+                    safe.isetitem(position, safe.iloc[:, position].map(xlsx_text, na_action="ignore"))
+            safe.to_excel(writer, sheet_name=name[:31], index=False)
             keep_text(writer.sheets[name[:31]])

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..common.io import atomic_path
-from ..common.spreadsheet import CSV_LINE_END, neutralise_text
+from ..common.spreadsheet import CSV_LINE_END, neutralise_text, xlsx_text
 from ..common.values import is_missing
 from ..errors import NHRICapacityError, OutputFormatError, SurveyValidationError
 from .codebook import Codebook, resolve_codebook
@@ -203,7 +203,7 @@ def _write_xlsx(columns, target: Path, synthetic: bool):
     n = len(next(iter(columns.values()))[1]) if columns else 0
     for i in range(n):
         for j, c in enumerate(names, start=1):
-            value = _cell(columns[c][1][i])
+            value = xlsx_text(_cell(columns[c][1][i]))
             if isinstance(value, np.generic):
                 value = value.item()
             cell = ws.cell(row=i + 2, column=j, value=value)
