@@ -7,7 +7,7 @@ treaty ratification status, and produces country briefs and chart packs.
 Sub-packages follow the stages a survey goes through (see
 docs/architecture.md): ``reference`` (UN data), ``survey`` (questionnaire and
 answers), ``scoring``, ``brief`` (content as data), ``render`` (charts, HTML,
-PDF), then ``batch`` and ``cli``. Their public names are re-exported here.
+PDF), ``training`` (trainers' decks), then ``batch`` and ``cli``. Their public names are re-exported here.
 Heavy libraries (statsmodels, seaborn, papermill, weasyprint) are imported
 only inside the functions that use them, so ``import nhri_capacity`` stays
 fast.
@@ -20,7 +20,7 @@ Examples
 1197624
 """
 
-from . import batch, brief, errors, reference, render, scoring, survey
+from . import batch, brief, errors, reference, render, scoring, survey, training
 from .batch import *  # noqa: F401,F403
 from .brief import *  # noqa: F401,F403
 from .common.version import TOOLKIT_VERSION as __version__
@@ -29,6 +29,7 @@ from .reference import *  # noqa: F401,F403
 from .render import *  # noqa: F401,F403
 from .scoring import *  # noqa: F401,F403
 from .survey import *  # noqa: F401,F403
+from .training import *  # noqa: F401,F403
 
 __all__ = [
     "__version__",
@@ -38,5 +39,6 @@ __all__ = [
     *scoring.__all__,
     *brief.__all__,
     *render.__all__,
+    *training.__all__,
     *batch.__all__,
 ]

@@ -32,6 +32,7 @@ LAYERS = {
     "scoring": 4,
     "brief": 5,
     "render": 6,
+    "training": 6.5,
     "batch": 7,
     "cli": 8,
     "bench": 8,
