@@ -7,8 +7,8 @@ treaty ratification status, and produces country briefs and chart packs.
 Sub-packages follow the stages a survey goes through (see
 docs/architecture.md): ``reference`` (UN data), ``survey`` (questionnaire and
 answers), ``scoring``, ``brief`` (content as data), ``render`` (charts, HTML,
-PDF), ``training`` (trainers' products: the good-practice compendium), then
-``batch`` and ``cli``. Their public names are re-exported here.
+PDF), ``training`` (trainers' products: decks and the good-practice compendium),
+then ``batch`` and ``cli``. Their public names are re-exported here.
 Heavy libraries (statsmodels, seaborn, papermill, weasyprint) are imported
 only inside the functions that use them, so ``import nhri_capacity`` stays
 fast.

@@ -19,7 +19,7 @@ import click
 
 from . import config
 from .common.version import toolkit_version
-from .errors import NHRICapacityError
+from .errors import BriefParameterError, NHRICapacityError
 
 __all__ = ["cli", "main"]
 
@@ -307,6 +307,32 @@ def practices(survey, theme, out):
     )
     for path in written.values():
         click.echo(f"  {path}")
+
+
+@cli.command()
+@click.option("--country", metavar="ISO3", default=None, help="A deck about this country's institution.")
+@click.option("--region", metavar="NAME", default=None,
+              help='A deck about one UN SDG region, e.g. "Latin America and the Caribbean".')
+@click.option("--global", "global_", is_flag=True, help="A deck about every surveyed institution (the default).")
+@click.option("--survey", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help=f"{_SURVEY_HELP} [default: the bundled synthetic sample]")
+@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder [default: reports/decks/<ISO3, region or global>/].")
+@click.option("-n", "--draws", type=click.IntRange(min=10), default=1000, show_default=True,
+              help="Method draws for the score ranges.")
+def deck(country, region, global_, survey, out, draws):
+    """Write a trainer's slide deck: charts (PNG, SVG), PowerPoint deck and PDF handout.
+
+    One of --country, --region or --global; charts are drawn for a projector
+    (16:9, large type). Exits 2 for an unknown country or region.
+    """
+    from .training import build_deck
+
+    if sum(bool(x) for x in (country, region, global_)) > 1:
+        raise BriefParameterError("Give only one of --country, --region and --global.")
+    files = build_deck(country=country, region=region, survey=survey, out=out, n_draws=draws)
+    click.echo(f"Wrote {files['pptx']}\nWrote {files['pdf']}\nWrote {len(files['charts'])} chart files to "
+               f"{files['pptx'].parent / 'charts'}")
 
 
 def main(argv=None):

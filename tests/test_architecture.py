@@ -186,3 +186,22 @@ def test_every_public_name_of_the_flat_layout_is_still_importable():
     assert len(before) == 133
     missing = [name for name in before if name not in nhri_capacity.__all__ or not hasattr(nhri_capacity, name)]
     assert missing == []
+
+
+def test_no_public_name_is_exported_twice():
+    # Sub-packages star-import their modules: a name in two modules' __all__
+    # would silently become whichever module is imported last.
+    import importlib
+
+    seen: dict[str, str] = {}
+    clashes = []
+    for module in sorted(m for m in MODULES if m.count(".") == 2):
+        mod = importlib.import_module(module)
+        if MODULES[module].name == "__init__.py":
+            continue
+        for name in getattr(mod, "__all__", ()):
+            if name in seen and seen[name] != module:
+                clashes.append(f"{name}: {seen[name]} and {module}")
+            seen.setdefault(name, module)
+    assert clashes == []
+    assert len(nhri_capacity.__all__) == len(set(nhri_capacity.__all__))

@@ -20,7 +20,9 @@ def test_every_subcommand_has_help():
     runner = CliRunner()
     top = runner.invoke(cli, ["--help"])
     assert top.exit_code == 0
-    assert set(cli.commands) >= {"data", "validate", "score", "audit", "intervals", "sample", "instrument", "briefs", "practices"}
+    assert set(cli.commands) >= {
+        "data", "validate", "score", "audit", "intervals", "sample", "instrument", "briefs", "practices", "deck",
+    }
     for name in cli.commands:
         res = runner.invoke(cli, [name, "--help"])
         assert res.exit_code == 0, name

@@ -34,8 +34,8 @@ from nhri_capacity import (
     check_practice_filter,
     config,
     practice_compendium,
-    practice_counts,
     practice_overview,
+    publication_counts,
     published_practices,
     read_survey,
     survey_results,
@@ -151,7 +151,7 @@ def cli_out(planted, tmp_path_factory):
 # --------------------------------------------------------------------------- #
 def test_counts_on_the_sample(sample):
     table = practice_compendium(sample)
-    counts = practice_counts(sample)
+    counts = publication_counts(sample)
     assert counts == {"n_reported": 180, "n_published": 140, "n_withheld": 40,
                       "n_institutions": 110, "n_institutions_published": 85}
     assert len(table) == 140 == int((sample.practices["consent"] == 1).sum())

@@ -13,9 +13,10 @@ Modules, each importing only those before it::
     peers       peers' good practices
     keyfigures  the key figures of data.json and the batch index
     model       Brief, build_brief
+    summaries   across institutions, by region: distributions, medians, counts (for trainers)
 """
 
-from . import compendium, context, keyfigures, model, peers, profiles, results, rules
+from . import compendium, context, keyfigures, model, peers, profiles, results, rules, summaries
 from .compendium import *  # noqa: F401,F403
 from .context import *  # noqa: F401,F403
 from .keyfigures import *  # noqa: F401,F403
@@ -24,6 +25,7 @@ from .peers import *  # noqa: F401,F403
 from .profiles import *  # noqa: F401,F403
 from .results import *  # noqa: F401,F403
 from .rules import *  # noqa: F401,F403
+from .summaries import *  # noqa: F401,F403
 
 __all__ = [
     *results.__all__,
@@ -34,4 +36,5 @@ __all__ = [
     *peers.__all__,
     *keyfigures.__all__,
     *model.__all__,
+    *summaries.__all__,
 ]

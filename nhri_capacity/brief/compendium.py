@@ -37,7 +37,7 @@ __all__ = [
     "published_practices",
     "practice_compendium",
     "practice_overview",
-    "practice_counts",
+    "publication_counts",
     "check_practice_filter",
     "COMPENDIUM_COLUMNS",
 ]
@@ -134,7 +134,7 @@ def published_practices(results: SurveyResults) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def practice_counts(results: SurveyResults) -> dict:
+def publication_counts(results: SurveyResults) -> dict:
     """How many practices were reported, published and left out (counts only, never their text).
 
     Returns

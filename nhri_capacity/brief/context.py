@@ -26,8 +26,8 @@ from ..reference import (
 from .results import SurveyResults
 from .values import clean_text, rounded, whole
 
-# check_country, load_stock and load_treaties are shared within the sub-package only.
-__all__ = ["check_year", "migration_context", "treaty_context"]
+# load_stock and load_treaties are shared within the sub-package only.
+__all__ = ["check_country", "check_year", "migration_context", "treaty_context"]
 
 
 def check_country(country, results: SurveyResults) -> str:

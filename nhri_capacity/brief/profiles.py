@@ -183,7 +183,7 @@ def need_and_capacity(results: SurveyResults, *, year=None, stock=None) -> pd.Da
     return out
 
 
-def need_capacity_points(frame: pd.DataFrame, *, country=None, inst_id=None) -> dict:
+def need_capacity_points(frame: pd.DataFrame, *, country=None, inst_id=None, region=None) -> dict:
     """The need-and-capacity scatter as data: every institution it draws, and its group.
 
     Parameters
@@ -195,11 +195,15 @@ def need_capacity_points(frame: pd.DataFrame, *, country=None, inst_id=None) -> 
         *frame* that is drawn is ``"this"``.
     inst_id : str, optional
         The highlighted institution itself (takes precedence over *country*).
+    region : str, optional
+        With no highlighted institution: the UN SDG region whose institutions
+        are ``"region"`` (the others ``"other"``).
 
     Returns
     -------
     dict
-        ``region`` (the highlighted institution's UN SDG region, or None) and
+        ``region`` (the highlighted institution's UN SDG region, else
+        *region*, else None) and
         ``points``: one ``{migrant_share_pct, composite, group}`` per
         institution with a migrant share above 0 and a composite score (the
         log-scale chart cannot place the others), in the order of *frame*,
@@ -227,7 +231,7 @@ def need_capacity_points(frame: pd.DataFrame, *, country=None, inst_id=None) -> 
     else:
         mine = data.iloc[0:0]
     this = mine.index[0] if len(mine) else None
-    region = (clean_text(mine["region"].iloc[0]) or None) if len(mine) else None
+    region = (clean_text(mine["region"].iloc[0]) or None) if len(mine) else (clean_text(region) or None)
     points = []
     for index, row in data.iterrows():
         if index == this:

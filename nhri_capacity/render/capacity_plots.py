@@ -20,7 +20,18 @@ from ..reference import region_of
 from ..survey import is_synthetic, load_codebook
 from .formatting import fmt_score
 from .inputs import country_label, data_of
-from .style import FIGSIZES, PALETTE, SOURCE_SURVEY, decorate, finish, new_axes, style
+from .style import (
+    PALETTE,
+    SOURCE_SURVEY,
+    current_context,
+    decorate,
+    figsize,
+    finish,
+    legend_below,
+    new_axes,
+    style,
+    sz,
+)
 
 __all__ = ["plot_capacity_profile", "plot_themes"]
 
@@ -33,10 +44,10 @@ def _join(names: list[str]) -> str:
 
 def _dot_chart_axes(ax, *, y_labelsize: float) -> None:
     """Grid, ticks and spines of the horizontal dot charts."""
-    ax.grid(axis="x", color="#E6E6E6", lw=1)
+    ax.grid(axis="x", color="#E6E6E6", lw=sz(1))
     ax.set_axisbelow(True)
     ax.tick_params(axis="y", length=0, labelsize=y_labelsize)
-    ax.tick_params(axis="x", labelsize=13)
+    ax.tick_params(axis="x", labelsize=sz(13))
     ax.spines["left"].set_visible(False)
 
 
@@ -44,7 +55,7 @@ def _this_institution_handle():
     """Legend entry of the institution's own dot (blue)."""
     from matplotlib.lines import Line2D
 
-    return Line2D([], [], marker="o", ms=12, color=PALETTE["blue"], mec="white", ls="none", label="This institution")
+    return Line2D([], [], marker="o", ms=sz(12), color=PALETTE["blue"], mec="white", ls="none", label="This institution")
 
 
 def _capacity_rows(scores_or_brief, country, intervals):
@@ -69,7 +80,7 @@ def _capacity_rows(scores_or_brief, country, intervals):
     )
 
 
-def plot_capacity_profile(scores_or_brief, *, country, intervals=None, ax=None):
+def plot_capacity_profile(scores_or_brief, *, country, intervals=None, ax=None, source_note=None):
     """Five capacities and the composite against regional and global medians.
 
     A horizontal dot-and-interval chart: the institution's score (blue dot),
@@ -91,6 +102,8 @@ def plot_capacity_profile(scores_or_brief, *, country, intervals=None, ax=None):
         frame is given (Brief and SurveyResults carry their own).
     ax : matplotlib Axes, optional
         Drawn on if given; otherwise a new figure is made.
+    source_note : str, optional
+        Added to the source line (e.g. the survey's terms of use).
 
     Returns
     -------
@@ -98,7 +111,7 @@ def plot_capacity_profile(scores_or_brief, *, country, intervals=None, ax=None):
     """
     profile, name, synthetic = _capacity_rows(scores_or_brief, country, intervals)
     with style():
-        ax = ax if ax is not None else new_axes(FIGSIZES["capacity_profile"])
+        ax = ax if ax is not None else new_axes(figsize("capacity_profile"))
         rows = profile["rows"]
         dims = [r for r in rows if r["key"] != "composite"]
         comp = next((r for r in rows if r["key"] == "composite"), None)
@@ -106,26 +119,26 @@ def plot_capacity_profile(scores_or_brief, *, country, intervals=None, ax=None):
         ys = list(range(len(dims))) + ([len(dims) + 0.5] if comp else [])
         for y, r in zip(ys, ordered, strict=True):
             if r.get("p05") is not None and r.get("p95") is not None:
-                ax.plot([r["p05"], r["p95"]], [y, y], color=PALETTE["sky"], lw=9, alpha=0.55,
+                ax.plot([r["p05"], r["p95"]], [y, y], color=PALETTE["sky"], lw=sz(9), alpha=0.55,
                         solid_capstyle="butt", zorder=2)
             if r.get("global_median") is not None:
-                ax.plot([r["global_median"]], [y], marker="|", ms=26, mew=3, color=PALETTE["muted"],
+                ax.plot([r["global_median"]], [y], marker="|", ms=sz(26), mew=sz(3), color=PALETTE["muted"],
                         ls="none", zorder=3)
             if r.get("regional_median") is not None:
-                ax.plot([r["regional_median"]], [y], marker="D", ms=11, mfc="none", mec=PALETTE["orange"],
-                        mew=2.6, ls="none", zorder=6)
+                ax.plot([r["regional_median"]], [y], marker="D", ms=sz(11), mfc="none", mec=PALETTE["orange"],
+                        mew=sz(2.6), ls="none", zorder=6)
             if r.get("score") is not None:
-                ax.plot([r["score"]], [y], marker="o", ms=15, color=PALETTE["blue"], mec="white", mew=1.5,
+                ax.plot([r["score"]], [y], marker="o", ms=sz(15), color=PALETTE["blue"], mec="white", mew=sz(1.5),
                         ls="none", zorder=5, clip_on=False)
                 ax.annotate(fmt_score(r["score"]), xy=(1.0, y), xycoords=("axes fraction", "data"),
-                            xytext=(10, 0), textcoords="offset points", va="center", ha="left",
-                            fontsize=14, fontweight="bold", color=PALETTE["blue"])
+                            xytext=(sz(10), 0), textcoords="offset points", va="center", ha="left",
+                            fontsize=sz(14), fontweight="bold", color=PALETTE["blue"])
             else:
-                ax.annotate("not scored", xy=(1.0, y), xycoords=("axes fraction", "data"), xytext=(10, 0),
-                            textcoords="offset points", va="center", ha="left", fontsize=12,
+                ax.annotate("not scored", xy=(1.0, y), xycoords=("axes fraction", "data"), xytext=(sz(10), 0),
+                            textcoords="offset points", va="center", ha="left", fontsize=sz(12),
                             color=PALETTE["muted"], style="italic")
         if comp:
-            ax.axhline(len(dims) - 0.25, color="#DDDDDD", lw=1, zorder=1)
+            ax.axhline(len(dims) - 0.25, color="#DDDDDD", lw=sz(1), zorder=1)
         ax.set_yticks(ys, [r["label"] for r in ordered])
         for label in ax.get_yticklabels()[-1:] if comp else []:
             label.set_fontweight("bold")
@@ -133,20 +146,25 @@ def plot_capacity_profile(scores_or_brief, *, country, intervals=None, ax=None):
         ax.set_xlim(-2, 102)
         ax.set_xticks([0, 25, 50, 75, 100])
         ax.set_xlabel("Score (0-100)")
-        _dot_chart_axes(ax, y_labelsize=14)
+        _dot_chart_axes(ax, y_labelsize=sz(14))
 
         from matplotlib.lines import Line2D
 
         handles = [
             _this_institution_handle(),
-            Line2D([], [], color=PALETTE["sky"], lw=8, alpha=0.55, label="90% range over method choices"),
-            Line2D([], [], marker="D", ms=10, mfc="none", mec=PALETTE["orange"], mew=2.4, ls="none",
+            Line2D([], [], color=PALETTE["sky"], lw=sz(8), alpha=0.55, label="90% range over method choices"),
+            Line2D([], [], marker="D", ms=sz(10), mfc="none", mec=PALETTE["orange"], mew=sz(2.4), ls="none",
                    label=f"Regional median ({profile.get('n_region', 0)} institutions)"),
-            Line2D([], [], marker="|", ms=18, mew=3, color=PALETTE["muted"], ls="none",
+            Line2D([], [], marker="|", ms=sz(18), mew=sz(3), color=PALETTE["muted"], ls="none",
                    label=f"Global median ({profile.get('n_institutions', 0)} institutions)"),
         ]
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=12,
-                  frameon=False, handlelength=1.8, columnspacing=1.6)
+        if all(r.get("regional_median") is None for r in rows):
+            del handles[2]  # no regional median drawn (e.g. withheld for a small region)
+        if current_context() == "projector":
+            legend_below(ax, handles, ncol=2)  # clear of the larger axis label
+        else:
+            ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=sz(12),
+                      frameon=False, handlelength=1.8, columnspacing=1.6)
 
         scored = [r for r in dims if r.get("gap_global") is not None]
         above = [r for r in scored if r["gap_global"] > 0]
@@ -169,6 +187,8 @@ def plot_capacity_profile(scores_or_brief, *, country, intervals=None, ax=None):
             if profile.get("n_draws")
             else f"{SOURCE_SURVEY}; scores 0-100 (100 = strongest)."
         )
+        if source_note:
+            source = f"{source} {source_note}"
         decorate(ax, title=title, subtitle=subtitle, source=source, synthetic=synthetic)
         finish(ax)
     return ax
@@ -249,33 +269,33 @@ def plot_themes(themes, *, country, ax=None):
     if not items:
         raise ValueError(f"No theme activity reported for {country}")
     with style():
-        ax = ax if ax is not None else new_axes(FIGSIZES["themes"])
+        ax = ax if ax is not None else new_axes(figsize("themes"))
         ys = np.arange(len(items))
         for y, t in zip(ys, items, strict=True):
             lvl, reg = t.get("level"), t.get("regional_median")
             if lvl is not None and reg is not None:
-                ax.plot([lvl, reg], [y, y], color="#BBBBBB", lw=3, zorder=2, solid_capstyle="round")
+                ax.plot([lvl, reg], [y, y], color="#BBBBBB", lw=sz(3), zorder=2, solid_capstyle="round")
             if reg is not None:
-                ax.plot([reg], [y], marker="D", ms=12, mfc="none", mec=PALETTE["orange"], mew=2.6, ls="none", zorder=6)
+                ax.plot([reg], [y], marker="D", ms=sz(12), mfc="none", mec=PALETTE["orange"], mew=sz(2.6), ls="none", zorder=6)
             if lvl is not None:
-                ax.plot([lvl], [y], marker="o", ms=14, color=PALETTE["blue"], mec="white", mew=1.5, ls="none", zorder=4)
+                ax.plot([lvl], [y], marker="o", ms=sz(14), color=PALETTE["blue"], mec="white", mew=sz(1.5), ls="none", zorder=4)
             else:
-                ax.annotate("not answered", xy=(0, y), xytext=(8, 0), textcoords="offset points", va="center",
-                            ha="left", fontsize=12, style="italic", color=PALETTE["muted"])
+                ax.annotate("not answered", xy=(0, y), xytext=(sz(8), 0), textcoords="offset points", va="center",
+                            ha="left", fontsize=sz(12), style="italic", color=PALETTE["muted"])
         ax.set_yticks(ys, ["\n".join(textwrap.wrap(t["label"], 30)) for t in items])
         ax.set_ylim(len(items) - 0.5, -0.6)
         ax.set_xlim(-0.3, 3.4)
         ax.set_xticks(range(4), levels)
-        _dot_chart_axes(ax, y_labelsize=13)
+        _dot_chart_axes(ax, y_labelsize=sz(13))
 
         from matplotlib.lines import Line2D
 
         handles = [
             _this_institution_handle(),
-            Line2D([], [], marker="D", ms=10, mfc="none", mec=PALETTE["orange"], mew=2.4, ls="none",
+            Line2D([], [], marker="D", ms=sz(10), mfc="none", mec=PALETTE["orange"], mew=sz(2.4), ls="none",
                    label=f"Regional median{f' ({region})' if region else ''}"),
         ]
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=2, fontsize=12, frameon=False)
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=2, fontsize=sz(12), frameon=False)
 
         answered = [t for t in items if t.get("level") is not None]
         if answered:

@@ -18,7 +18,7 @@ from .capacity_plots import plot_capacity_profile, plot_themes
 from .migration_plots import plot_migrant_trend, plot_need_capacity
 from .style import BRIEF_FIGSIZES, settle_layout, style
 
-__all__ = ["brief_figures", "save_figure", "figure_bytes"]
+__all__ = ["brief_figures", "save_figure", "figure_bytes", "figure_title"]
 
 
 def brief_figures(brief) -> dict:
@@ -102,3 +102,14 @@ def save_figure(fig, path_stem, *, formats=("png", "svg"), dpi=300) -> dict:
                 fig.savefig(tmp, format=fmt, dpi=dpi, **_save_options(fmt))
             out[fmt] = target
     return out
+
+
+def figure_title(fig) -> str | None:
+    """The finding title drawn on a figure (its largest bold text), on one line; None if it has none."""
+    best = None
+    for ax in fig.axes:
+        for text in ax.texts:
+            if text.get_fontweight() in ("bold", 700) and text.get_text():
+                if best is None or text.get_fontsize() > best.get_fontsize():
+                    best = text
+    return " ".join(best.get_text().split()) if best is not None else None

@@ -32,7 +32,7 @@ from ..brief import brief_data, brief_json
 from ..common.io import atomic_path, atomic_write_text
 from ..common.templates import environment
 from ..errors import BriefParameterError
-from .figures import brief_figures, figure_bytes, save_figure
+from .figures import brief_figures, figure_bytes, figure_title, save_figure
 from .formatting import FILTERS
 
 __all__ = [
@@ -214,19 +214,8 @@ def _environment():
     return environment(filters=FILTERS)
 
 
-def _figure_title(fig) -> str | None:
-    """The finding title drawn on a figure (its largest bold text)."""
-    best = None
-    for ax in fig.axes:
-        for text in ax.texts:
-            if text.get_fontweight() in ("bold", 700) and text.get_text():
-                if best is None or text.get_fontsize() > best.get_fontsize():
-                    best = text
-    return " ".join(best.get_text().split()) if best is not None else None
-
-
 def _embed(name, data: bytes, mime: str, fig=None) -> dict:
-    title = _figure_title(fig) if fig is not None else None
+    title = figure_title(fig) if fig is not None else None
     alt = _FIGURE_ALT.get(name, name.replace("_", " "))
     return {
         "src": f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}",
@@ -266,7 +255,7 @@ def render_html(brief, *, embed_figures: bool = True, figure_format: str = "svg"
                 mime = "image/svg+xml" if figure_format == "svg" else "image/png"
                 figures[name] = _embed(name, figure_bytes(fig, figure_format, dpi=200), mime, fig)
             else:
-                title = _figure_title(fig)
+                title = figure_title(fig)
                 alt = _FIGURE_ALT.get(name, name)
                 figures[name] = {"src": f"figures/{name}.{figure_format}", "alt": f"{title}. {alt}." if title else alt}
     template = _environment().get_template(TEMPLATE_NAME)

@@ -14,38 +14,31 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..brief import SurveyResults, need_and_capacity, need_capacity_points
-from ..common.values import is_missing
+from ..brief import SurveyResults, check_region, need_and_capacity, need_capacity_points, stock_trend
 from .formatting import fmt_chart_pct, fmt_people, fmt_score
 from .inputs import country_label, data_of
-from .style import FIGSIZES, PALETTE, SOURCE_SURVEY, SOURCE_UN_DESA, decorate, finish, new_axes, style
+from .style import PALETTE, SOURCE_SURVEY, SOURCE_UN_DESA, decorate, figsize, finish, new_axes, style, sz, sz2
 
 __all__ = ["plot_migrant_trend", "plot_need_capacity"]
 
 
-def _trend_rows(stock, country, year):
+def _trend_rows(stock, country, region, year):
     data = data_of(stock)
     if data is not None:
         mig = data.get("migration") or {}
         return list(mig.get("trend") or []), data["header"]["country"]
     if isinstance(stock, pd.DataFrame):
-        rows = stock[stock["is_country"].astype(bool) & (stock["iso3"] == country)].sort_values("year")
-        if year is not None:
-            rows = rows[rows["year"] <= int(year)]
-        trend = [
-            {"year": int(r["year"]), "migrants": float(r["migrants"]),
-             "migrant_share_pct": None if is_missing(r["migrant_share_pct"]) else float(r["migrant_share_pct"])}
-            for _, r in rows.iterrows()
-            if not is_missing(r["migrants"])
-        ]
-        return trend, country_label(country)
+        trend = stock_trend(stock, country=country, region=region, year=year)
+        if country is not None:
+            return trend, country_label(country)
+        return trend, "World" if str(region).strip().lower() == "world" else check_region(region)
     raise TypeError(
         f"plot_migrant_trend needs the migrant-stock table or a Brief (or its data), not {type(stock).__name__}"
     )
 
 
-def plot_migrant_trend(stock, *, country, ax=None, year=None):
-    """International migrant stock of a country, 1990 to the latest year.
+def plot_migrant_trend(stock, *, country=None, region=None, ax=None, year=None):
+    """International migrant stock of a country, a region or the world, 1990 to the latest year.
 
     Bars show the number of migrants; the label above each bar gives migrants
     as a share of the population.
@@ -55,8 +48,11 @@ def plot_migrant_trend(stock, *, country, ax=None, year=None):
     stock : DataFrame, Brief or dict
         :func:`nhri_capacity.reference.migration.load_migrant_stock`, or a Brief
         or its data (its ``migration.trend``).
-    country : str
+    country : str, optional
         ISO3 code (a brief shows its own).
+    region : str, optional
+        A UN SDG region (``"Latin America and the Caribbean"``) or
+        ``"World"``, instead of a country (from the migrant-stock table).
     year : int, optional
         Last year shown (default: all years).
     ax : matplotlib Axes, optional
@@ -65,11 +61,11 @@ def plot_migrant_trend(stock, *, country, ax=None, year=None):
     -------
     matplotlib.axes.Axes
     """
-    trend, name = _trend_rows(stock, country, year)
+    trend, name = _trend_rows(stock, country, region, year)
     if not trend:
-        raise ValueError(f"No UN DESA migrant-stock figures for {country}")
+        raise ValueError(f"No UN DESA migrant-stock figures for {country or region}")
     with style():
-        ax = ax if ax is not None else new_axes(FIGSIZES["migrant_trend"])
+        ax = ax if ax is not None else new_axes(figsize("migrant_trend"))
         years = [t["year"] for t in trend]
         values = np.array([t["migrants"] for t in trend], dtype=float)
         scale, unit = (1e6, "millions") if values.max() >= 1e6 else (1e3, "thousands")
@@ -78,19 +74,22 @@ def plot_migrant_trend(stock, *, country, ax=None, year=None):
         ax.bar(x, values / scale, width=0.66, color=colours, zorder=2)
         top = (values / scale).max()
         for xi, t, v in zip(x, trend, values, strict=True):
-            ax.annotate(fmt_chart_pct(t.get("migrant_share_pct")), xy=(xi, v / scale), xytext=(0, 5),
-                        textcoords="offset points", ha="center", va="bottom", fontsize=13,
+            ax.annotate(fmt_chart_pct(t.get("migrant_share_pct")), xy=(xi, v / scale), xytext=(0, sz(5)),
+                        textcoords="offset points", ha="center", va="bottom", fontsize=sz(13),
                         color=PALETTE["ink"])
         ax.set_xticks(x, [str(y) for y in years])
         ax.set_ylim(0, top * 1.18)
         ax.set_ylabel(f"Migrants ({unit})")
         from matplotlib.ticker import FuncFormatter
 
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.1f}" if top < 10 else f"{v:,.0f}"))
-        ax.grid(axis="y", color="#E6E6E6", lw=1)
+        # Whole ticks print without decimals only when they are whole (2.5 must not print as "2").
+        ax.yaxis.set_major_formatter(
+            FuncFormatter(lambda v, _: f"{v:,.1f}" if top < 10 or not float(v).is_integer() else f"{v:,.0f}")
+        )
+        ax.grid(axis="y", color="#E6E6E6", lw=sz(1))
         ax.set_axisbelow(True)
-        ax.tick_params(axis="x", length=0, labelsize=13)
-        ax.tick_params(axis="y", labelsize=13)
+        ax.tick_params(axis="x", length=0, labelsize=sz(13))
+        ax.tick_params(axis="y", labelsize=sz(13))
 
         last, first = trend[-1], trend[0]
         title = f"{name}: {fmt_people(last['migrants'])} migrants in {last['year']}"
@@ -106,7 +105,7 @@ def plot_migrant_trend(stock, *, country, ax=None, year=None):
     return ax
 
 
-def _need_chart(results, country, year, stock):
+def _need_chart(results, country, region, year, stock):
     """(points frame, region, year, highlighted country's name, synthetic) from any input of
     :func:`plot_need_capacity`; a brief's come from its data alone."""
     data = data_of(results)
@@ -131,14 +130,14 @@ def _need_chart(results, country, year, stock):
                 "plot_need_capacity needs SurveyResults, a Brief (or its data) or a need_and_capacity() frame, "
                 f"not {type(results).__name__}"
             )
-        chart = need_capacity_points(frame, country=country)
+        chart = need_capacity_points(frame, country=country, region=check_region(region) if region else None)
         year = frame.attrs.get("year") or year
         name = country_label(country) if country else None
     points = pd.DataFrame(chart["points"], columns=["migrant_share_pct", "composite", "group"])
     return points, chart["region"], year, name, synthetic
 
 
-def plot_need_capacity(results, *, country=None, year=None, ax=None, stock=None):
+def plot_need_capacity(results, *, country=None, region=None, year=None, ax=None, stock=None, source_note=None):
     """Migrant share of the population (log scale) against composite capacity.
 
     Every institution in the survey is a dot; dashed lines mark the medians
@@ -153,29 +152,35 @@ def plot_need_capacity(results, *, country=None, year=None, ax=None, stock=None)
         :func:`nhri_capacity.brief.profiles.need_and_capacity`.
     country : str, optional
         ISO3 code to highlight (a brief highlights its own institution).
+    region : str, optional
+        A UN SDG region whose institutions are drawn in light blue, when no
+        country is highlighted.
     year : int, optional
         Migrant-stock year (default: the latest; a brief has its own).
     stock : DataFrame, optional
         Migrant-stock table (loaded if omitted).
     ax : matplotlib Axes, optional
+    source_note : str, optional
+        Added to the source line (e.g. the survey's terms of use).
 
     Returns
     -------
     matplotlib.axes.Axes
     """
-    data, region, yr, name, synthetic = _need_chart(results, country, year, stock)
+    data, region, yr, name, synthetic = _need_chart(results, country, region, year, stock)
     with style():
-        ax = ax if ax is not None else new_axes(FIGSIZES["need_capacity"])
+        ax = ax if ax is not None else new_axes(figsize("need_capacity"))
         x_med = float(data["migrant_share_pct"].median()) if len(data) else None
         y_med = float(data["composite"].median()) if len(data) else None
         mine = data[data["group"] == "this"]
         same = data[data["group"] == "region"]
         rest = data[data["group"] == "other"]
-        ax.scatter(rest["migrant_share_pct"], rest["composite"], s=55, color=PALETTE["light"],
-                   edgecolor="white", linewidth=0.6, zorder=2, label="Other institutions")
+        ax.scatter(rest["migrant_share_pct"], rest["composite"], s=sz2(55), color=PALETTE["light"],
+                   edgecolor="white", linewidth=sz(0.6), zorder=2, label="Other institutions")
         if len(same):
-            ax.scatter(same["migrant_share_pct"], same["composite"], s=70, color=PALETTE["sky"],
-                       edgecolor="white", linewidth=0.6, zorder=3, label=f"Same region ({region})")
+            ax.scatter(same["migrant_share_pct"], same["composite"], s=sz2(70), color=PALETTE["sky"],
+                       edgecolor="white", linewidth=sz(0.6), zorder=3,
+                       label=f"Same region ({region})" if len(mine) else region)
         ax.set_xscale("log")
         lo = max(data["migrant_share_pct"].min() / 1.5, 0.01) if len(data) else 0.05
         hi = min(data["migrant_share_pct"].max() * 1.5, 100.0) if len(data) else 100
@@ -185,32 +190,32 @@ def plot_need_capacity(results, *, country=None, year=None, ax=None, stock=None)
         ax.set_xticks(ticks, [(f"{t:g}%") for t in ticks])
         ax.minorticks_off()
         if x_med is not None:
-            ax.axvline(x_med, color=PALETTE["muted"], ls="--", lw=1.2, zorder=1)
-            ax.axhline(y_med, color=PALETTE["muted"], ls="--", lw=1.2, zorder=1)
-            ax.annotate(f"median {fmt_chart_pct(x_med)}", xy=(x_med, 100), xytext=(4, -4), textcoords="offset points",
-                        ha="left", va="top", fontsize=11, color=PALETTE["muted"])
-            ax.annotate(f"median {fmt_score(y_med)}", xy=(hi, y_med), xytext=(-4, 4), textcoords="offset points",
-                        ha="right", va="bottom", fontsize=11, color=PALETTE["muted"])
-        corner = dict(fontsize=11.5, color="#777777", style="italic", zorder=1)
+            ax.axvline(x_med, color=PALETTE["muted"], ls="--", lw=sz(1.2), zorder=1)
+            ax.axhline(y_med, color=PALETTE["muted"], ls="--", lw=sz(1.2), zorder=1)
+            ax.annotate(f"median {fmt_chart_pct(x_med)}", xy=(x_med, 100), xytext=(sz(4), sz(-4)), textcoords="offset points",
+                        ha="left", va="top", fontsize=sz(11), color=PALETTE["muted"])
+            ax.annotate(f"median {fmt_score(y_med)}", xy=(hi, y_med), xytext=(sz(-4), sz(4)), textcoords="offset points",
+                        ha="right", va="bottom", fontsize=sz(11), color=PALETTE["muted"])
+        corner = dict(fontsize=sz(11.5), color="#777777", style="italic", zorder=1)
         ax.text(0.01, 0.02, "Fewer migrants, lower capacity", transform=ax.transAxes, ha="left", va="bottom", **corner)
         ax.text(0.99, 0.02, "More migrants, lower capacity", transform=ax.transAxes, ha="right", va="bottom", **corner)
         ax.text(0.01, 0.90, "Fewer migrants, higher capacity", transform=ax.transAxes, ha="left", va="top", **corner)
         ax.text(0.99, 0.90, "More migrants, higher capacity", transform=ax.transAxes, ha="right", va="top", **corner)
         if len(mine):
             row = mine.iloc[0]
-            ax.scatter([row["migrant_share_pct"]], [row["composite"]], s=230, color=PALETTE["vermilion"],
-                       edgecolor=PALETTE["ink"], linewidth=1.2, zorder=5, label=name)
+            ax.scatter([row["migrant_share_pct"]], [row["composite"]], s=sz2(230), color=PALETTE["vermilion"],
+                       edgecolor=PALETTE["ink"], linewidth=sz(1.2), zorder=5, label=name)
             right = math.log10(row["migrant_share_pct"]) < (math.log10(lo) + math.log10(hi)) / 2
             ax.annotate(
-                name, xy=(row["migrant_share_pct"], row["composite"]), xytext=(14 if right else -14, 10),
-                textcoords="offset points", ha="left" if right else "right", va="bottom", fontsize=15,
+                name, xy=(row["migrant_share_pct"], row["composite"]), xytext=(sz(14) if right else -sz(14), sz(10)),
+                textcoords="offset points", ha="left" if right else "right", va="bottom", fontsize=sz(15),
                 fontweight="bold", color=PALETTE["vermilion"], zorder=6,
             )
         ax.set_xlabel("International migrants, % of population (log scale)")
         ax.set_ylabel("Composite capacity (0-100)")
-        ax.grid(color="#EEEEEE", lw=1)
+        ax.grid(color="#EEEEEE", lw=sz(1))
         ax.set_axisbelow(True)
-        ax.tick_params(labelsize=13)
+        ax.tick_params(labelsize=sz(13))
         if len(mine) and x_med is not None:
             row = mine.iloc[0]
             share = "above" if row["migrant_share_pct"] >= x_med else "below"
@@ -232,7 +237,11 @@ def plot_need_capacity(results, *, country=None, year=None, ax=None, stock=None)
             )
             title = f"{strength} between migrant share and NHRI capacity (Spearman \u03c1 = {rho:.2f})"
             subtitle = f"Each dot is one of {len(data)} institutions; dashed lines: medians."
+            if len(same):
+                subtitle += f" Light blue: {region} ({len(same)})."
         source = f"{SOURCE_SURVEY}; UN DESA International Migrant Stock 2020 (CC BY 3.0 IGO)."
+        if source_note:
+            source = f"{source} {source_note}"
         decorate(ax, title=title, subtitle=subtitle, source=source, synthetic=synthetic)
         finish(ax)
     return ax

@@ -33,8 +33,8 @@ from ..brief import (
     SurveyResults,
     check_practice_filter,
     practice_compendium,
-    practice_counts,
     practice_overview,
+    publication_counts,
     survey_results,
 )
 from ..common.clock import today_iso
@@ -143,7 +143,7 @@ def compendium_data(results_or_survey=None, *, theme=None) -> dict:
     -------
     dict
         ``title``, ``theme`` (key and label, or None), ``survey`` (file, dates,
-        counts), ``counts`` (:func:`~nhri_capacity.brief.practice_counts`
+        counts), ``counts`` (:func:`~nhri_capacity.brief.publication_counts`
         plus ``n_shown``), ``overview``, ``sections``, ``synthetic``,
         ``synthetic_notice``, ``sources``, ``generated``, ``toolkit_version``.
 
@@ -177,7 +177,7 @@ def compendium_data(results_or_survey=None, *, theme=None) -> dict:
         "title": heading,
         "theme": {"key": key, "label": labels[key]} if key else None,
         "survey": _survey_facts(results),
-        "counts": {**practice_counts(results), "n_shown": int(len(table)),
+        "counts": {**publication_counts(results), "n_shown": int(len(table)),
                    "n_institutions_shown": int(table["inst_id"].nunique()),
                    "n_countries_shown": int(table["iso3"].nunique())},
         "overview": _overview(table, key),
