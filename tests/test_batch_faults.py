@@ -188,11 +188,19 @@ def fill(folder: Path) -> None:
         (folder / "probe").unlink(missing_ok=True)
 
 
+@pytest.fixture
+def default_sigint():
+    """Python's own Ctrl-C handler, whatever a library loaded by an earlier test may have set."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 # --------------------------------------------------------------------------- #
 # 1. Ctrl-C
 # --------------------------------------------------------------------------- #
 def test_ctrl_c_stops_the_kernel_leaves_nothing_half_made_and_resume_makes_the_rest(
-    tmp_path, survey, tiny, fake,
+    tmp_path, survey, tiny, fake, default_sigint,
 ):
     """Ctrl-C arrives (interrupt_main, as the SIGINT handler does) while DEU runs:
     its kernel (a real process in its own session, as jupyter_client starts
@@ -215,7 +223,7 @@ def test_ctrl_c_stops_the_kernel_leaves_nothing_half_made_and_resume_makes_the_r
         kernel["process"] = process
         batch.kernel.KERNELS.started(kw["config"].BriefKernelManager.log_path, process)
         signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # Ctrl-C
-        process.wait(timeout=20)  # the batch kills it
+        process.wait(timeout=120)  # the batch kills it (generous: a loaded machine is slow)
         from nbclient.exceptions import DeadKernelError
 
         raise DeadKernelError("Kernel died")
